@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"time"
+
+	"sipas/internal/auth"
+	"sipas/internal/dataset"
+	"sipas/internal/receipt"
+	"sipas/internal/store"
+	"sipas/internal/survey"
+)
+
+const demoUsage = "demo [--addr 127.0.0.1:8080] [--db sipas-demo.db] [--base-url URL]"
+
+func cmdDemo(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "demo", demoUsage)
+	db := fs.String("db", envOr("SIPAS_DEMO_DB", "sipas-demo.db"), "demo database `file`, recreated at every start (env SIPAS_DEMO_DB)")
+	f := addServeFlags(fs, db)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := f.config()
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(e.stderr, cfg.LogFormat)
+	if err != nil {
+		return err
+	}
+	cat, err := loadSurveys(cfg.Surveys)
+	if err != nil {
+		return err
+	}
+	q, err := cat.Get(survey.DefaultID)
+	if err != nil {
+		return err
+	}
+	if err := removeDemoDB(ctx, cfg.DB); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg.DB, discardLogger())
+	if err != nil {
+		return err
+	}
+	info, err := seedDemo(ctx, st, q, cfg.BaseURL, time.Now())
+	st.Close()
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(e.stdout, info)
+	return runServer(ctx, cfg, log, nil)
+}
+
+// removeDemoDB deletes an earlier demo database, and refuses to delete anything else.
+func removeDemoDB(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	st, err := openStore(ctx, path, discardLogger())
+	if err != nil {
+		return err
+	}
+	v, err := st.Setting(ctx, "demo")
+	st.Close()
+	if err != nil || v != "1" {
+		return fmt.Errorf("demo: %s exists and is not a demo database; choose another --db", path)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	return nil
+}
+
+// demoAgencies are invented agencies of one province (names are fictional).
+var demoAgencies = []struct {
+	code, name, level, parent string
+	receipts                  int64
+	quality                   float64 // share satisfied, before individual variation
+}{
+	{"DEMO.TTHCC", "Trung tâm Phục vụ hành chính công tỉnh Mẫu Sơn", "province", "", 42000, 0.86},
+	{"DEMO.STP", "Sở Tư pháp tỉnh Mẫu Sơn", "province", "", 9800, 0.82},
+	{"DEMO.STNMT", "Sở Tài nguyên và Môi trường tỉnh Mẫu Sơn", "province", "", 15500, 0.74},
+	{"DEMO.H01", "UBND huyện Đồng Lâm", "district", "", 21000, 0.80},
+	{"DEMO.H02", "UBND huyện Sơn Hà", "district", "", 12400, 0.77},
+	{"DEMO.X0101", "UBND xã Tân Phú", "commune", "DEMO.H01", 2300, 0.88},
+	{"DEMO.X0102", "UBND xã Hòa Bình", "commune", "DEMO.H01", 900, 0.83},
+	{"DEMO.X0201", "UBND xã Thạnh Mỹ", "commune", "DEMO.H02", 420, 0.79},
+}
+
+var demoComments = []string{
+	"Cán bộ hướng dẫn nhiệt tình, dễ hiểu.",
+	"Thời gian chờ còn lâu, cần thêm quầy tiếp nhận.",
+	"Nên có thêm chỗ ngồi và nước uống cho người chờ.",
+	"Thủ tục nhanh gọn, rất hài lòng.",
+	"Trang dịch vụ công trực tuyến hay bị lỗi, khó nộp hồ sơ.",
+	"Phí, lệ phí được niêm yết rõ ràng.",
+	"Mong được trả kết quả qua bưu điện.",
+}
+
+// seedDemo fills a fresh database with a plausible province: agencies, receipts issued by
+// sipas this year (most answered), paper responses of 2023 as the baseline, populations, an
+// API key and a few unanswered receipts to try. It returns what to print for the user.
+func seedDemo(ctx context.Context, st *store.Store, q *survey.Questionnaire, baseURL string, now time.Time) (string, error) {
+	if err := st.SetSetting(ctx, "demo", "1"); err != nil {
+		return "", err
+	}
+	var agencies []dataset.Agency
+	var pops []dataset.Population
+	year, _ := store.YearMonth(now)
+	for _, a := range demoAgencies {
+		agencies = append(agencies, dataset.Agency{Code: a.code, Name: a.name, Level: a.level, ParentCode: a.parent})
+		pops = append(pops, dataset.Population{Year: 2023, AgencyCode: a.code, Receipts: a.receipts * 9 / 10},
+			dataset.Population{Year: year, AgencyCode: a.code, Receipts: a.receipts})
+	}
+	if _, err := st.ImportAgencies(ctx, agencies); err != nil {
+		return "", err
+	}
+	if _, err := st.ImportPopulations(ctx, pops); err != nil {
+		return "", err
+	}
+	rng := rand.New(rand.NewPCG(2023, 2026))
+	// 2023: the paper survey, imported.
+	var paper []store.ImportedResponse
+	for i, a := range demoAgencies {
+		n := demoSampleSize(a.receipts)
+		for j := range n {
+			answers, comment := demoAnswers(rng, q, a.quality, 0)
+			at := time.Date(2023, time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 8+rng.IntN(9), rng.IntN(60), 0, 0, store.Vietnam)
+			paper = append(paper, store.ImportedResponse{
+				Response: dataset.Response{ID: fmt.Sprintf("P23-%02d-%04d", i, j), AgencyCode: a.code, Channel: "counter",
+					SubmittedAt: at, Year: 2023, Comment: comment, Answers: answers},
+				Answers: survey.EncodeAnswers(q.Codes(), answers),
+			})
+		}
+	}
+	if _, err := st.ImportResponses(ctx, "demo", q.ID, q.Version, paper); err != nil {
+		return "", err
+	}
+	// This year: receipts issued through sipas from January until now; about 60% answered.
+	start := time.Date(year, 1, 2, 8, 0, 0, 0, store.Vietnam)
+	span := now.Sub(start)
+	var seeds []store.Seed
+	channelsByRoll := []string{"counter", "counter", "counter", "online", "postal"}
+	for _, a := range demoAgencies {
+		n := demoSampleSize(a.receipts) * 5 / 3
+		for range n {
+			tok, err := receipt.NewToken()
+			if err != nil {
+				return "", err
+			}
+			issued := start.Add(time.Duration(rng.Float64() * float64(span)))
+			answers, comment := demoAnswers(rng, q, a.quality, 0.35)
+			sd := store.Seed{
+				NewReceipt: store.NewReceipt{TokenHash: tok.Hash(), AgencyCode: a.code, Procedure: "Cấp bản sao trích lục hộ tịch",
+					Channel: channelsByRoll[rng.IntN(len(channelsByRoll))], Source: "demo"},
+				IssuedAt: issued, SubmittedAt: issued.Add(time.Duration(5+rng.IntN(600)) * time.Minute),
+				Answered: rng.Float64() < 0.6 && issued.Add(11*time.Hour).Before(now),
+				Submission: store.Submission{SurveyID: q.ID, SurveyVersion: q.Version, Source: "web",
+					Answers: survey.EncodeAnswers(q.Codes(), answers), Comment: comment,
+					Expectations: demoExpectations(rng, q)},
+			}
+			seeds = append(seeds, sd)
+		}
+	}
+	if err := st.SeedReceipts(ctx, seeds); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "sipas demo: %d agencies, %d paper responses of 2023, %d receipts issued in %d.\n\n",
+		len(demoAgencies), len(paper), len(seeds), year)
+	fmt.Fprintln(&b, "Survey links to try (each can be answered once):")
+	var fresh []store.NewReceipt
+	var toks []receipt.Token
+	for i := range 5 {
+		tok, err := receipt.NewToken()
+		if err != nil {
+			return "", err
+		}
+		toks = append(toks, tok)
+		fresh = append(fresh, store.NewReceipt{TokenHash: tok.Hash(), AgencyCode: demoAgencies[i].code, Channel: "counter", Source: "demo"})
+	}
+	if _, err := st.CreateReceipts(ctx, fresh); err != nil {
+		return "", err
+	}
+	for _, tok := range toks {
+		u, err := receipt.SurveyURL(baseURL, tok)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "  %s\n", u)
+	}
+	key, hash, prefix := auth.NewAPIKey()
+	if _, err := st.CreateAPIKey(ctx, "demo one-stop software", hash, prefix); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&b, "\nAPI key (demo): %s\nIssue a receipt:\n  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n    -d '{\"agency\":\"DEMO.STP\",\"procedure\":\"Chứng thực bản sao\",\"channel\":\"counter\"}' %s/api/v1/receipts\n",
+		key, key, baseURL)
+	fmt.Fprintf(&b, "Report: %s/api/v1/reports/index?year=%d&baseline=2023 (same key)\n\n", baseURL, year)
+	return b.String(), nil
+}
+
+// demoSampleSize is roughly what a province collects: enough for ±5 pp in big agencies.
+func demoSampleSize(receipts int64) int {
+	return int(math.Min(float64(receipts)/8, 90+float64(receipts)/250))
+}
+
+// demoAnswers draws one respondent: a personal lean shared by all answers (answers correlate
+// within a respondent, as in real surveys), agency quality, and an improvement in aspects B
+// and D this year.
+func demoAnswers(rng *rand.Rand, q *survey.Questionnaire, quality, improvement float64) ([]uint8, string) {
+	answers := make([]uint8, len(q.Codes()))
+	lean := rng.NormFloat64() * 0.9
+	base := math.Log(quality / (1 - quality))
+	for i, code := range q.Codes() {
+		skip := 0.03
+		if code == "E3" {
+			skip = 0.18
+		}
+		if rng.Float64() < skip {
+			continue
+		}
+		l := base + lean + rng.NormFloat64()*0.5
+		if a := code[:1]; a == "B" || a == "D" {
+			l += improvement
+		}
+		if rng.Float64() < 1/(1+math.Exp(-l)) {
+			answers[i] = uint8(4 + rng.IntN(2))
+		} else {
+			answers[i] = uint8(1 + rng.IntN(3))
+		}
+	}
+	comment := ""
+	if rng.Float64() < 0.12 {
+		comment = demoComments[rng.IntN(len(demoComments))]
+	}
+	return answers, comment
+}
+
+func demoExpectations(rng *rand.Rand, q *survey.Questionnaire) string {
+	if q.Expectation == nil || rng.Float64() < 0.3 {
+		return ""
+	}
+	opts := q.Expectation.Options
+	var picked []string
+	for _, i := range rng.Perm(len(opts))[:1+rng.IntN(q.Expectation.MaxChoices)] {
+		picked = append(picked, opts[i].Code)
+	}
+	return strings.Join(picked, " ")
+}

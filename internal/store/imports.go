@@ -1,0 +1,189 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"sipas/internal/dataset"
+)
+
+// ImportPopulations upserts receipts per agency and year in one transaction.
+func (s *Store) ImportPopulations(ctx context.Context, list []dataset.Population) (ImportResult, error) {
+	var res ImportResult
+	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		res = ImportResult{}
+		ids, err := agencyIDs(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, p := range list {
+			id, ok := ids[p.AgencyCode]
+			if !ok {
+				return fmt.Errorf("store: import population: agency %q: %w", p.AgencyCode, ErrNotFound)
+			}
+			var old int64
+			err := tx.QueryRowContext(ctx, `SELECT receipts FROM populations WHERE year = ? AND agency_id = ?`, p.Year, id).Scan(&old)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				res.Created++
+			case err != nil:
+				return fmt.Errorf("store: import population: %w", err)
+			case old == p.Receipts:
+				res.Unchanged++
+				continue
+			default:
+				res.Updated++
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO populations (year, agency_id, receipts) VALUES (?, ?, ?)
+				ON CONFLICT (year, agency_id) DO UPDATE SET receipts = excluded.receipts`, p.Year, id, p.Receipts); err != nil {
+				return fmt.Errorf("store: import population: %w", err)
+			}
+		}
+		return nil
+	})
+	return res, err
+}
+
+// ImportAggregates upserts the published indices of baseline years for one survey.
+func (s *Store) ImportAggregates(ctx context.Context, surveyID string, list []dataset.Aggregate) (ImportResult, error) {
+	var res ImportResult
+	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		res = ImportResult{}
+		for _, a := range list {
+			var pct, n float64
+			err := tx.QueryRowContext(ctx, `SELECT percent, n FROM aggregates WHERE survey_id = ? AND year = ? AND idx = ? AND basis = ?`,
+				surveyID, a.Year, a.Index, a.Basis).Scan(&pct, &n)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				res.Created++
+			case err != nil:
+				return fmt.Errorf("store: import aggregate: %w", err)
+			case pct == a.Percent && n == a.N:
+				res.Unchanged++
+				continue
+			default:
+				res.Updated++
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO aggregates (survey_id, year, idx, basis, percent, n) VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT (survey_id, year, idx, basis) DO UPDATE SET percent = excluded.percent, n = excluded.n`,
+				surveyID, a.Year, a.Index, a.Basis, a.Percent, a.N); err != nil {
+				return fmt.Errorf("store: import aggregate: %w", err)
+			}
+		}
+		return nil
+	})
+	return res, err
+}
+
+// ImportedResponse is one imported row, its answers already encoded.
+type ImportedResponse struct {
+	dataset.Response
+	Answers string // survey.EncodeAnswers form
+}
+
+// ImportResponses stores imported responses of one survey version in one transaction. A
+// response_id already stored with the same content is left alone (so importing a file twice
+// changes nothing); with different content it is an error naming the file and line, and
+// nothing of the file is stored.
+func (s *Store) ImportResponses(ctx context.Context, file, surveyID, version string, list []ImportedResponse) (ImportResult, error) {
+	var res ImportResult
+	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		res = ImportResult{}
+		ids, err := agencyIDs(ctx, tx)
+		if err != nil {
+			return err
+		}
+		find, err := tx.PrepareContext(ctx, `SELECT a.code, r.channel, r.submitted_at, r.answers, r.comment, r.survey_id
+			FROM responses r JOIN agencies a ON a.id = r.agency_id WHERE r.response_id = ?`)
+		if err != nil {
+			return fmt.Errorf("store: import responses: %w", err)
+		}
+		defer find.Close()
+		var conflicts dataset.Errors
+		for _, r := range list {
+			id, ok := ids[r.AgencyCode]
+			if !ok {
+				return fmt.Errorf("store: import responses: agency %q: %w", r.AgencyCode, ErrNotFound)
+			}
+			var code, channel, submitted, answers, comment, survey string
+			err := find.QueryRowContext(ctx, r.ID).Scan(&code, &channel, &submitted, &answers, &comment, &survey)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+			case err != nil:
+				return fmt.Errorf("store: import responses: %w", err)
+			case code == r.AgencyCode && channel == r.Channel && submitted == formatTime(r.SubmittedAt) &&
+				answers == r.Answers && comment == r.Comment && survey == surveyID:
+				res.Unchanged++
+				continue
+			default:
+				conflicts = append(conflicts, dataset.Error{File: file, Line: r.Line, Column: 1,
+					Msg: fmt.Sprintf("response_id %q is already stored with different content", r.ID)})
+				continue
+			}
+			if err := insertResponse(ctx, tx, responseRecord{
+				ResponseID: r.ID, AgencyID: id, Channel: r.Channel, SubmittedAt: r.SubmittedAt,
+				Submission: Submission{SurveyID: surveyID, SurveyVersion: version, Source: "import", Answers: r.Answers, Comment: r.Comment},
+			}); err != nil {
+				return err
+			}
+			res.Created++
+		}
+		if len(conflicts) > 0 {
+			return conflicts
+		}
+		return nil
+	})
+	return res, err
+}
+
+// Populations returns N_h for one year: the receipts sipas issued per agency, replaced by an
+// imported figure wherever one exists.
+func (s *Store) Populations(ctx context.Context, year int) (map[string]float64, error) {
+	rows, err := s.r.QueryContext(ctx, `
+		SELECT a.code, COALESCE(p.receipts, i.n)
+		FROM agencies a
+		LEFT JOIN populations p ON p.agency_id = a.id AND p.year = ?1
+		LEFT JOIN (SELECT agency_id, count(*) AS n FROM receipts WHERE year = ?1 GROUP BY agency_id) i ON i.agency_id = a.id
+		WHERE p.receipts IS NOT NULL OR i.n IS NOT NULL`, year)
+	if err != nil {
+		return nil, fmt.Errorf("store: populations: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]float64{}
+	for rows.Next() {
+		var code string
+		var n float64
+		if err := rows.Scan(&code, &n); err != nil {
+			return nil, fmt.Errorf("store: populations: %w", err)
+		}
+		out[code] = n
+	}
+	return out, rows.Err()
+}
+
+// AggregateRow is one published index of a baseline year.
+type AggregateRow struct {
+	Index, Basis string
+	Percent, N   float64
+}
+
+// Aggregates returns the published indices of one survey and year.
+func (s *Store) Aggregates(ctx context.Context, surveyID string, year int) ([]AggregateRow, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT idx, basis, percent, n FROM aggregates WHERE survey_id = ? AND year = ? ORDER BY idx, basis`, surveyID, year)
+	if err != nil {
+		return nil, fmt.Errorf("store: aggregates: %w", err)
+	}
+	defer rows.Close()
+	var out []AggregateRow
+	for rows.Next() {
+		var a AggregateRow
+		if err := rows.Scan(&a.Index, &a.Basis, &a.Percent, &a.N); err != nil {
+			return nil, fmt.Errorf("store: aggregates: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

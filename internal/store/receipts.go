@@ -1,0 +1,93 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Receipt is an issued receipt as stored. The token is not stored, only its hash.
+type Receipt struct {
+	ID         int64
+	AgencyID   int64
+	AgencyCode string
+	AgencyName string
+	Procedure  string
+	Channel    string
+	Source     string
+	IssuedAt   time.Time
+	Answered   bool
+}
+
+// NewReceipt is what issuing a receipt needs.
+type NewReceipt struct {
+	TokenHash  string
+	AgencyCode string
+	Procedure  string
+	Channel    string // counter | online | postal
+	Source     string // api | sheet | minted | demo
+}
+
+// CreateReceipts stores receipts in one transaction. An unknown agency gives ErrNotFound.
+func (s *Store) CreateReceipts(ctx context.Context, list []NewReceipt) ([]Receipt, error) {
+	out := make([]Receipt, 0, len(list))
+	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		out = out[:0]
+		for _, nr := range list {
+			r, err := createReceipt(ctx, tx, nr, now)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func createReceipt(ctx context.Context, tx *sql.Tx, nr NewReceipt, now time.Time) (Receipt, error) {
+	r := Receipt{AgencyCode: nr.AgencyCode, Procedure: nr.Procedure, Channel: nr.Channel, Source: nr.Source, IssuedAt: now}
+	err := tx.QueryRowContext(ctx, `SELECT id, name FROM agencies WHERE code = ?`, nr.AgencyCode).Scan(&r.AgencyID, &r.AgencyName)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Receipt{}, fmt.Errorf("store: agency %q: %w", nr.AgencyCode, ErrNotFound)
+	}
+	if err != nil {
+		return Receipt{}, fmt.Errorf("store: create receipt: %w", err)
+	}
+	year, _ := YearMonth(now)
+	res, err := tx.ExecContext(ctx, `INSERT INTO receipts (token_hash, agency_id, procedure, channel, source, issued_at, year)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, nr.TokenHash, r.AgencyID, nr.Procedure, nr.Channel, nr.Source, formatTime(now), year)
+	if err != nil {
+		return Receipt{}, fmt.Errorf("store: create receipt: %w", err)
+	}
+	r.ID, err = res.LastInsertId()
+	return r, err
+}
+
+const receiptColumns = `r.id, r.agency_id, a.code, a.name, r.procedure, r.channel, r.source, r.issued_at, r.answered_at IS NOT NULL`
+
+func scanReceipt(row interface{ Scan(...any) error }) (Receipt, error) {
+	var r Receipt
+	var issued string
+	if err := row.Scan(&r.ID, &r.AgencyID, &r.AgencyCode, &r.AgencyName, &r.Procedure, &r.Channel, &r.Source, &issued, &r.Answered); err != nil {
+		return Receipt{}, err
+	}
+	var err error
+	r.IssuedAt, err = parseTime(issued)
+	return r, err
+}
+
+// FindReceiptByTokenHash returns ErrNotFound for a hash no receipt has.
+func (s *Store) FindReceiptByTokenHash(ctx context.Context, hash string) (Receipt, error) {
+	r, err := scanReceipt(s.r.QueryRowContext(ctx, `SELECT `+receiptColumns+`
+		FROM receipts r JOIN agencies a ON a.id = r.agency_id WHERE r.token_hash = ?`, hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Receipt{}, ErrNotFound
+	}
+	if err != nil {
+		return Receipt{}, fmt.Errorf("store: find receipt: %w", err)
+	}
+	return r, nil
+}

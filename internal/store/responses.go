@@ -1,0 +1,162 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"sipas/internal/receipt"
+)
+
+// Submission is one citizen's answers, already validated and encoded by package survey.
+type Submission struct {
+	SurveyID, SurveyVersion string
+	Source                  string // web | kiosk
+	Answers                 string // survey.EncodeAnswers form
+	Expectations            string // space-separated option codes
+	Comment                 string
+}
+
+// SubmitResponse stores the answers to the receipt whose token hashes to tokenHash and marks
+// the receipt answered, in one transaction. It returns ErrNotFound for an unknown receipt and
+// receipt.ErrAlreadyUsed when the receipt was answered before (the first answer is kept).
+func (s *Store) SubmitResponse(ctx context.Context, tokenHash string, sub Submission) error {
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		return submitResponse(ctx, tx, tokenHash, sub, now)
+	})
+}
+
+func submitResponse(ctx context.Context, tx *sql.Tx, tokenHash string, sub Submission, now time.Time) error {
+	var receiptID, agencyID int64
+	var channel string
+	var answered bool
+	err := tx.QueryRowContext(ctx, `SELECT id, agency_id, channel, answered_at IS NOT NULL FROM receipts WHERE token_hash = ?`, tokenHash).
+		Scan(&receiptID, &agencyID, &channel, &answered)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("store: submit response: %w", err)
+	}
+	if answered {
+		return receipt.ErrAlreadyUsed
+	}
+	if err := insertResponse(ctx, tx, responseRecord{
+		ResponseID: newResponseID(), ReceiptID: sql.NullInt64{Int64: receiptID, Valid: true}, AgencyID: agencyID,
+		Channel: channel, SubmittedAt: now, Submission: sub,
+	}); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE receipts SET answered_at = ? WHERE id = ?`, formatTime(now), receiptID); err != nil {
+		return fmt.Errorf("store: submit response: %w", err)
+	}
+	return nil
+}
+
+// responseRecord is one row of responses.
+type responseRecord struct {
+	ResponseID  string
+	ReceiptID   sql.NullInt64
+	AgencyID    int64
+	Channel     string
+	SubmittedAt time.Time
+	Submission
+}
+
+func insertResponse(ctx context.Context, tx *sql.Tx, r responseRecord) error {
+	year, month := YearMonth(r.SubmittedAt)
+	_, err := tx.ExecContext(ctx, `INSERT INTO responses (response_id, receipt_id, agency_id, survey_id, survey_version,
+		channel, source, submitted_at, year, month, answers, expectations, comment)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ResponseID, r.ReceiptID, r.AgencyID, r.SurveyID, r.SurveyVersion, r.Channel, r.Source,
+		formatTime(r.SubmittedAt), year, month, r.Answers, r.Expectations, r.Comment)
+	if isUniqueViolation(err) && r.ReceiptID.Valid {
+		return receipt.ErrAlreadyUsed // the schema caught a race the check above missed
+	}
+	if err != nil {
+		return fmt.Errorf("store: insert response: %w", err)
+	}
+	return nil
+}
+
+// newResponseID is a random id unrelated to the receipt token, so a response cannot be traced
+// back to the receipt (and the citizen) through its id.
+func newResponseID() string {
+	b := make([]byte, 10)
+	rand.Read(b)
+	return "w-" + hex.EncodeToString(b)
+}
+
+// ResponseFilter selects responses of one survey and year; nil fields do not filter.
+type ResponseFilter struct {
+	SurveyID   string
+	Year       int
+	AgencyCode *string
+	Level      *string
+	Channel    *string
+}
+
+func (f ResponseFilter) where() (string, []any) {
+	q := `r.survey_id = ? AND r.year = ?`
+	args := []any{f.SurveyID, f.Year}
+	if f.AgencyCode != nil {
+		q += ` AND a.code = ?`
+		args = append(args, *f.AgencyCode)
+	}
+	if f.Level != nil {
+		q += ` AND a.level = ?`
+		args = append(args, *f.Level)
+	}
+	if f.Channel != nil {
+		q += ` AND r.channel = ?`
+		args = append(args, *f.Channel)
+	}
+	return q, args
+}
+
+// ResponseRow is what the indices read of a response.
+type ResponseRow struct {
+	AgencyCode   string
+	Channel      string
+	Month        int
+	Answers      string
+	Expectations string
+}
+
+// ScanResponses calls fn for every response matching f, ordered by agency code. The row is
+// reused between calls. It reads on one connection without holding the writer.
+func (s *Store) ScanResponses(ctx context.Context, f ResponseFilter, fn func(*ResponseRow) error) error {
+	where, args := f.where()
+	rows, err := s.r.QueryContext(ctx, `SELECT a.code, r.channel, r.month, r.answers, r.expectations
+		FROM responses r JOIN agencies a ON a.id = r.agency_id WHERE `+where+` ORDER BY a.code, r.id`, args...)
+	if err != nil {
+		return fmt.Errorf("store: scan responses: %w", err)
+	}
+	defer rows.Close()
+	var row ResponseRow
+	for rows.Next() {
+		if err := rows.Scan(&row.AgencyCode, &row.Channel, &row.Month, &row.Answers, &row.Expectations); err != nil {
+			return fmt.Errorf("store: scan responses: %w", err)
+		}
+		if err := fn(&row); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: scan responses: %w", err)
+	}
+	return nil
+}
+
+// CountResponses counts all stored responses (for tests and the demo).
+func (s *Store) CountResponses(ctx context.Context) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM responses`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count responses: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,160 @@
+// Package store owns all SQL of sipas: the SQLite connection pools, the embedded migrations and
+// one file per concept. Exported methods open their own transaction; unexported helpers take a
+// *sql.Tx. Domain errors (receipt.ErrAlreadyUsed, ErrNotFound…) are returned, never SQL ones.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+	_ "time/tzdata" // years are counted in Asia/Ho_Chi_Minh time even without a system tz database
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// Vietnam is the time zone in which years and months are counted.
+var Vietnam = mustLoadLocation("Asia/Ho_Chi_Minh")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// Store is the sipas database: one writer connection, so writes are serialised in Go and never
+// meet SQLITE_BUSY, and a pool of readers that WAL lets run beside it.
+type Store struct {
+	w, r *sql.DB
+	now  func() time.Time
+	log  *slog.Logger
+	path string
+}
+
+// Options tune Open. The zero value is fine.
+type Options struct {
+	Now    func() time.Time // clock, for tests
+	Logger *slog.Logger
+}
+
+// dsn builds the modernc DSN. busy_timeout comes first so the other pragmas already wait on a
+// locked file; synchronous=FULL because an acknowledged response must survive a power cut
+// (NORMAL in WAL mode only survives a process crash).
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_pragma", "synchronous(FULL)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database file at path and applies pending migrations.
+// It refuses a database that has migrations this binary does not know.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("store: open %q: the path may not contain ? or #", path)
+	}
+	s := &Store{now: opts.Now, log: opts.Logger, path: path}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	var err error
+	if s.w, err = sql.Open("sqlite", dsn(path, false)); err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetConnMaxLifetime(0)
+	s.w.SetConnMaxIdleTime(0)
+	if err := s.w.PingContext(ctx); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.w.Close()
+		return nil, err
+	}
+	if s.r, err = sql.Open("sqlite", dsn(path, true)); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("store: open readers: %w", err)
+	}
+	s.r.SetMaxOpenConns(8)
+	return s, nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// Ping checks that the database answers (for /healthz).
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// timeLayout is the one stored time format: RFC 3339 in UTC with milliseconds, which sorts
+// lexically in time order.
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: stored time %q: %w", s, err)
+	}
+	return t, nil
+}
+
+// YearMonth gives the year and month of t in Vietnam time.
+func YearMonth(t time.Time) (int, int) {
+	v := t.In(Vietnam)
+	return v.Year(), int(v.Month())
+}
+
+// inTx runs fn in one immediate write transaction and commits it, or rolls back on error.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx, now time.Time) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	if err := fn(tx, s.now()); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// isUniqueViolation reports a UNIQUE or PRIMARY KEY constraint failure.
+func isUniqueViolation(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

@@ -1,0 +1,317 @@
+// Package survey holds questionnaires as data: their aspects, criteria, answer scale and
+// wording in Vietnamese and English, how they are loaded and validated, and how a citizen's
+// submitted form becomes a Response. It does no I/O besides reading an fs.FS.
+package survey
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// Text is one piece of wording in both languages. Vietnamese is required; English falls back to it.
+type Text struct {
+	Vi string `json:"vi"`
+	En string `json:"en"`
+}
+
+// In returns the text in lang ("vi" or "en"), falling back to Vietnamese.
+func (t Text) In(lang string) string {
+	if lang == "en" && t.En != "" {
+		return t.En
+	}
+	return t.Vi
+}
+
+// Level is one point of the answer scale.
+type Level struct {
+	Value int  `json:"value"`
+	Label Text `json:"label"`
+}
+
+// Question is one scored criterion (A1, …, E0).
+type Question struct {
+	Code string `json:"code"`
+	Text Text   `json:"text"`
+}
+
+// Aspect is one element (yếu tố) of the questionnaire: A–E in SIPAS.
+type Aspect struct {
+	ID        string     `json:"id"`
+	Title     Text       `json:"title"`
+	Questions []Question `json:"questions"`
+}
+
+// Option is one choice of the expectation question.
+type Option struct {
+	Code string `json:"code"`
+	Text Text   `json:"text"`
+}
+
+// Expectation is the "what should improve most" question (Q1): several choices, not scored.
+type Expectation struct {
+	Code       string   `json:"code"`
+	Text       Text     `json:"text"`
+	MaxChoices int      `json:"max_choices"`
+	Options    []Option `json:"options"`
+}
+
+// Comment is the optional free-text question (Q2).
+type Comment struct {
+	Code      string `json:"code"`
+	Text      Text   `json:"text"`
+	MaxLength int    `json:"max_length"`
+}
+
+// Questionnaire is one survey definition. ID and Version are recorded with every response.
+type Questionnaire struct {
+	ID            string       `json:"id"`
+	Version       string       `json:"version"`
+	Title         Text         `json:"title"`
+	Intro         Text         `json:"intro"`
+	Scale         []Level      `json:"scale"`
+	NotApplicable Text         `json:"not_applicable"`
+	SatisfiedMin  int          `json:"satisfied_min"`
+	Aspects       []Aspect     `json:"aspects"`
+	Expectation   *Expectation `json:"expectation,omitempty"`
+	Comment       *Comment     `json:"comment,omitempty"`
+
+	codes []string       // scored question codes in order
+	pos   map[string]int // code → position in codes
+}
+
+// DefaultID is the questionnaire used when none is named.
+const DefaultID = "sipas"
+
+// Codes returns the scored question codes in questionnaire order. The slice must not be modified.
+func (q *Questionnaire) Codes() []string { return q.codes }
+
+// Position returns the index of a scored question code in Codes.
+func (q *Questionnaire) Position(code string) (int, bool) {
+	i, ok := q.pos[code]
+	return i, ok
+}
+
+// AspectOf returns the aspect ID of a question code, or "".
+func (q *Questionnaire) AspectOf(code string) string {
+	for _, a := range q.Aspects {
+		for _, qq := range a.Questions {
+			if qq.Code == code {
+				return a.ID
+			}
+		}
+	}
+	return ""
+}
+
+// IsIndex reports whether id names an index of this questionnaire: a question code, an aspect
+// ID or "overall".
+func (q *Questionnaire) IsIndex(id string) bool {
+	if id == "overall" {
+		return true
+	}
+	if _, ok := q.pos[id]; ok {
+		return true
+	}
+	for _, a := range q.Aspects {
+		if a.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// MaxComment is the comment length limit in characters.
+func (q *Questionnaire) MaxComment() int {
+	if q.Comment == nil {
+		return 0
+	}
+	return q.Comment.MaxLength
+}
+
+var codeRE = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,15}$`)
+var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
+
+// Parse decodes and validates one definition. name is used in error messages.
+func Parse(name string, data []byte) (*Questionnaire, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var q Questionnaire
+	if err := dec.Decode(&q); err != nil {
+		return nil, fmt.Errorf("survey: %s: %w", name, jsonError(data, err))
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("survey: %s: trailing data after the definition", name)
+	}
+	if err := q.validate(); err != nil {
+		return nil, fmt.Errorf("survey: %s: %w", name, err)
+	}
+	return &q, nil
+}
+
+// jsonError adds the line and column to a JSON syntax or type error.
+func jsonError(data []byte, err error) error {
+	var off int64 = -1
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	if off < 0 || off > int64(len(data)) {
+		return err
+	}
+	line := 1 + bytes.Count(data[:off], []byte("\n"))
+	col := int(off) - bytes.LastIndexByte(data[:off], '\n')
+	return fmt.Errorf("line %d, column %d: %w", line, col, err)
+}
+
+func (q *Questionnaire) validate() error {
+	var errs []string
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	text := func(field string, t Text) {
+		if strings.TrimSpace(t.Vi) == "" {
+			bad("%s.vi is empty (Vietnamese wording is required)", field)
+		}
+		if !utf8.ValidString(t.Vi) || !utf8.ValidString(t.En) {
+			bad("%s is not valid UTF-8", field)
+		}
+	}
+	if !idRE.MatchString(q.ID) {
+		bad("id %q must be lowercase letters, digits and hyphens", q.ID)
+	}
+	if strings.TrimSpace(q.Version) == "" {
+		bad("version is empty")
+	}
+	text("title", q.Title)
+	if len(q.Scale) != 5 {
+		bad("scale has %d levels, want 5 (values 1–5)", len(q.Scale))
+	}
+	for i, l := range q.Scale {
+		if l.Value != i+1 {
+			bad("scale[%d].value is %d, want %d", i, l.Value, i+1)
+		}
+		text(fmt.Sprintf("scale[%d].label", i), l.Label)
+	}
+	text("not_applicable", q.NotApplicable)
+	if q.SatisfiedMin < 2 || q.SatisfiedMin > 5 {
+		bad("satisfied_min is %d, want 2–5 (SIPAS: 4)", q.SatisfiedMin)
+	}
+	if len(q.Aspects) == 0 {
+		bad("aspects is empty")
+	}
+	seen := map[string]string{}
+	claim := func(code, where string) {
+		if prev, ok := seen[code]; ok {
+			bad("%s: code %q is already used by %s", where, code, prev)
+		}
+		seen[code] = where
+	}
+	q.codes, q.pos = nil, map[string]int{}
+	for i, a := range q.Aspects {
+		where := fmt.Sprintf("aspects[%d]", i)
+		if !codeRE.MatchString(a.ID) {
+			bad("%s.id %q must be uppercase letters and digits", where, a.ID)
+		}
+		if a.ID == "overall" {
+			bad("%s.id may not be \"overall\"", where)
+		}
+		claim(a.ID, where)
+		text(where+".title", a.Title)
+		if len(a.Questions) == 0 {
+			bad("%s (%s) has no questions", where, a.ID)
+		}
+		for j, qq := range a.Questions {
+			qw := fmt.Sprintf("%s.questions[%d]", where, j)
+			if !codeRE.MatchString(qq.Code) {
+				bad("%s.code %q must be uppercase letters and digits", qw, qq.Code)
+			}
+			claim(qq.Code, qw)
+			text(qw+".text", qq.Text)
+			q.pos[qq.Code] = len(q.codes)
+			q.codes = append(q.codes, qq.Code)
+		}
+	}
+	if e := q.Expectation; e != nil {
+		claim(e.Code, "expectation")
+		text("expectation.text", e.Text)
+		if len(e.Options) == 0 || e.MaxChoices < 1 || e.MaxChoices > len(e.Options) {
+			bad("expectation needs options and 1 ≤ max_choices ≤ number of options")
+		}
+		opts := map[string]bool{}
+		for i, o := range e.Options {
+			if o.Code == "" || opts[o.Code] {
+				bad("expectation.options[%d].code %q is empty or repeated", i, o.Code)
+			}
+			opts[o.Code] = true
+			text(fmt.Sprintf("expectation.options[%d].text", i), o.Text)
+		}
+	}
+	if c := q.Comment; c != nil {
+		claim(c.Code, "comment")
+		text("comment.text", c.Text)
+		if c.MaxLength < 1 || c.MaxLength > 10000 {
+			bad("comment.max_length is %d, want 1–10000", c.MaxLength)
+		}
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// Catalog is the set of questionnaires the service knows, by ID.
+type Catalog map[string]*Questionnaire
+
+// Load reads and validates every *.json file at the top of fsys. Any broken definition fails the
+// whole load, with the file and the problem named; two files with the same id are refused too.
+func Load(fsys fs.FS) (Catalog, error) {
+	names, err := fs.Glob(fsys, "*.json")
+	if err != nil {
+		return nil, fmt.Errorf("survey: load: %w", err)
+	}
+	if len(names) == 0 {
+		return nil, errors.New("survey: load: no *.json questionnaire definitions found")
+	}
+	sort.Strings(names)
+	cat := Catalog{}
+	for _, name := range names {
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("survey: load: %w", err)
+		}
+		q, err := Parse(path.Base(name), data)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := cat[q.ID]; dup {
+			return nil, fmt.Errorf("survey: %s: id %q is defined twice", name, q.ID)
+		}
+		cat[q.ID] = q
+	}
+	return cat, nil
+}
+
+// Get returns the questionnaire with that id, or ErrUnknownSurvey.
+func (c Catalog) Get(id string) (*Questionnaire, error) {
+	if id == "" {
+		id = DefaultID
+	}
+	q, ok := c[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownSurvey, id)
+	}
+	return q, nil
+}
+
+// ErrUnknownSurvey is returned for a survey id that no definition has.
+var ErrUnknownSurvey = errors.New("survey: unknown survey")

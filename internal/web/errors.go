@@ -1,0 +1,129 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"sipas/internal/auth"
+	"sipas/internal/receipt"
+	"sipas/internal/store"
+)
+
+// apiError is a client error with a machine code and an English message, for /api/v1.
+type apiError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+func errBadRequest(code, msg string) error {
+	return &apiError{Status: http.StatusBadRequest, Code: code, Message: msg}
+}
+
+func errInvalid(code, msg string) error {
+	return &apiError{Status: http.StatusUnprocessableEntity, Code: code, Message: msg}
+}
+
+// errorKind is how one class of error is answered: status, API code and page message key.
+type errorKind struct {
+	status int
+	code   string
+	page   string
+}
+
+// classify maps an error to its answer. This table is the only place where errors become
+// statuses; anything it does not know is a 500 whose details are logged, never shown.
+func classify(err error) errorKind {
+	var he *echo.HTTPError
+	switch {
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, receipt.ErrInvalidToken),
+		errors.Is(err, receipt.ErrForged), errors.Is(err, receipt.ErrRevoked), errors.Is(err, errNoRoute):
+		return errorKind{http.StatusNotFound, "not_found", "notfound"}
+	case errors.Is(err, receipt.ErrAlreadyUsed):
+		return errorKind{http.StatusConflict, "already_used", "used"}
+	case errors.Is(err, receipt.ErrExpired):
+		return errorKind{http.StatusGone, "expired", "expired"}
+	case errors.Is(err, auth.ErrUnauthorized):
+		return errorKind{http.StatusUnauthorized, "unauthorized", "badrequest"}
+	case errors.Is(err, auth.ErrForbidden):
+		return errorKind{http.StatusForbidden, "forbidden", "badrequest"}
+	case errors.As(err, &he):
+		switch he.Code {
+		case http.StatusNotFound:
+			return errorKind{http.StatusNotFound, "not_found", "notfound"}
+		case http.StatusRequestEntityTooLarge:
+			return errorKind{he.Code, "too_large", "toolarge"}
+		case http.StatusTooManyRequests:
+			return errorKind{he.Code, "rate_limited", "ratelimited"}
+		case http.StatusUnsupportedMediaType:
+			return errorKind{he.Code, "unsupported_media_type", "badrequest"}
+		case http.StatusMethodNotAllowed:
+			return errorKind{he.Code, "method_not_allowed", "badrequest"}
+		case http.StatusForbidden:
+			return errorKind{he.Code, "forbidden", "badrequest"}
+		}
+		if he.Code >= 400 && he.Code < 500 {
+			return errorKind{he.Code, "bad_request", "badrequest"}
+		}
+	}
+	return errorKind{http.StatusInternalServerError, "internal", "error"}
+}
+
+var apiMessages = map[string]string{
+	"not_found":              "not found",
+	"already_used":           "this receipt has already been answered; the first answer is kept",
+	"expired":                "this receipt has expired",
+	"unauthorized":           "missing or invalid credentials",
+	"forbidden":              "not allowed",
+	"too_large":              "request body too large",
+	"rate_limited":           "too many requests; try again later",
+	"unsupported_media_type": "unsupported content type",
+	"method_not_allowed":     "method not allowed",
+	"bad_request":            "bad request",
+	"internal":               "internal error",
+}
+
+// handleError is Echo's HTTPErrorHandler: API paths get JSON, pages get a page in the user's
+// language. Internal errors are logged once here with the request id, and shown to nobody.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var ae *apiError
+	k := classify(err)
+	msg := apiMessages[k.code]
+	if errors.As(err, &ae) {
+		k = errorKind{ae.Status, ae.Code, "badrequest"}
+		msg = ae.Message
+	}
+	if k.status == http.StatusInternalServerError {
+		s.log.Error("request failed", "err", err, "method", c.Request().Method, "route", c.Path(),
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	}
+	if k.status == http.StatusUnauthorized && strings.HasPrefix(c.Request().URL.Path, "/api/") {
+		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="sipas"`)
+	}
+	var werr error
+	switch {
+	case c.Request().Method == http.MethodHead:
+		werr = c.NoContent(k.status)
+	case isAPI(c):
+		werr = c.JSON(k.status, map[string]any{"error": map[string]string{"code": k.code, "message": msg}})
+	default:
+		kind := "warn"
+		werr = s.message(c, k.status, kind, k.page)
+	}
+	if werr != nil {
+		s.log.Error("write error response", "err", werr)
+	}
+}
+
+func isAPI(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/metrics"
+}

@@ -1,0 +1,129 @@
+package web
+
+import (
+	"errors"
+	"io/fs"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"sipas/internal/auth"
+	"sipas/internal/store"
+)
+
+func byteSize(n int64) string { return strconv.FormatInt(n, 10) }
+
+// requestLogger logs method, route pattern (never the raw path: it holds receipt tokens),
+// status, latency and request id.
+func (s *Server) requestLogger() echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogMethod: true, LogRoutePath: true, LogLatency: true, LogRequestID: true, LogError: true,
+		HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			attrs := []any{"method", v.Method, "route", v.RoutePath, "status", v.Status,
+				"latency_ms", float64(v.Latency.Microseconds()) / 1000, "request_id", v.RequestID}
+			if v.Status >= 500 {
+				s.log.Error("request", attrs...)
+			} else {
+				s.log.Info("request", attrs...)
+			}
+			return nil
+		},
+	})
+}
+
+// contentSecurityPolicy allows nothing inline: no inline script or style anywhere.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+func secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer") // survey URLs carry tokens: never send them on
+		h.Set("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if c.IsTLS() {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		return next(c)
+	}
+}
+
+// handleStatic serves embedded static files. A URL carrying the current content hash is
+// cached for a year; anything else for five minutes.
+func (s *Server) handleStatic(c echo.Context) error {
+	name := path.Clean(c.Param("*"))
+	h, ok := s.static[name]
+	if !ok {
+		return errNoRoute
+	}
+	b, err := fs.ReadFile(s.cfg.Assets, "static/"+name)
+	if err != nil {
+		return err
+	}
+	if c.QueryParam("v") == h {
+		c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		c.Response().Header().Set("Cache-Control", "public, max-age=300")
+	}
+	c.Response().Header().Set("ETag", `"`+h+`"`)
+	if c.Request().Header.Get("If-None-Match") == `"`+h+`"` {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.Blob(http.StatusOK, contentType(name), b)
+}
+
+func contentType(name string) string {
+	switch path.Ext(name) {
+	case ".css":
+		return "text/css; charset=utf-8"
+	case ".js":
+		return "text/javascript; charset=utf-8"
+	case ".svg":
+		return "image/svg+xml"
+	case ".json", ".webmanifest":
+		return "application/json"
+	case ".png":
+		return "image/png"
+	case ".ttf":
+		return "font/ttf"
+	}
+	return "application/octet-stream"
+}
+
+const ctxAPIKey = "sipas.api_key"
+
+// requireAPIKey admits requests with "Authorization: Bearer <key>" of an active key.
+func (s *Server) requireAPIKey(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		k, err := s.apiKey(c)
+		if err != nil {
+			return err
+		}
+		c.Set(ctxAPIKey, k)
+		return next(c)
+	}
+}
+
+func (s *Server) apiKey(c echo.Context) (store.APIKey, error) {
+	h := c.Request().Header.Get(echo.HeaderAuthorization)
+	key, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || key == "" {
+		return store.APIKey{}, auth.ErrUnauthorized
+	}
+	k, err := s.store.FindAPIKeyByHash(c.Request().Context(), auth.HashSecret(strings.TrimSpace(key)))
+	if errors.Is(err, store.ErrNotFound) {
+		return store.APIKey{}, auth.ErrUnauthorized
+	}
+	return k, err
+}
+
+var _ = time.Second

@@ -1,0 +1,121 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+
+	"github.com/labstack/echo/v4"
+
+	"sipas/internal/i18n"
+)
+
+// page is the data every template gets; Data carries the page's own.
+type page struct {
+	Lang      string
+	Title     string
+	SwitchURL string // the same page in the other language; empty hides the switch
+	Kind      string // message pages: "ok" or "warn"
+	Body      string
+}
+
+func (s *Server) loadStatic() error {
+	s.static = map[string]string{}
+	return fs.WalkDir(s.cfg.Assets, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(s.cfg.Assets, p)
+		if err != nil {
+			return fmt.Errorf("web: static: %w", err)
+		}
+		sum := sha256.Sum256(b)
+		s.static[p[len("static/"):]] = hex.EncodeToString(sum[:])[:10]
+		return nil
+	})
+}
+
+func (s *Server) funcs() template.FuncMap {
+	return template.FuncMap{
+		"t": s.msgs.T,
+		"asset": func(name string) (string, error) {
+			h, ok := s.static[name]
+			if !ok {
+				return "", fmt.Errorf("no static file %q", name)
+			}
+			return "/static/" + name + "?v=" + h, nil
+		},
+		"pct":    i18n.Percent,
+		"num":    i18n.Number,
+		"points": i18n.Points,
+	}
+}
+
+// parseTemplates builds one template set per page: layout.html, the partials (_*.html) and
+// the page. Every file under templates/ must parse.
+func (s *Server) parseTemplates() error {
+	names, err := fs.Glob(s.cfg.Assets, "templates/*.html")
+	if err != nil {
+		return fmt.Errorf("web: templates: %w", err)
+	}
+	var partials []string
+	for _, n := range names {
+		if b := path.Base(n); b[0] == '_' {
+			partials = append(partials, n)
+		}
+	}
+	s.pages = map[string]*template.Template{}
+	for _, n := range names {
+		b := path.Base(n)
+		if b == "layout.html" || b[0] == '_' {
+			continue
+		}
+		files := append([]string{"templates/layout.html"}, partials...)
+		files = append(files, n)
+		t, err := template.New(b).Funcs(s.funcs()).ParseFS(s.cfg.Assets, files...)
+		if err != nil {
+			return fmt.Errorf("web: template %s: %w", b, err)
+		}
+		s.pages[b] = t
+	}
+	return nil
+}
+
+// render executes a page into a buffer first, so a template error is a clean 500 instead of
+// half a page.
+func (s *Server) render(c echo.Context, status int, name string, p any) error {
+	t, ok := s.pages[name]
+	if !ok {
+		return fmt.Errorf("web: no template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return fmt.Errorf("web: render %s: %w", name, err)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// lang is the request's language: ?lang=en, else Vietnamese.
+func lang(c echo.Context) string { return i18n.Lang(c.QueryParam("lang")) }
+
+// switchURL is the current path in the other language.
+func switchURL(c echo.Context) string {
+	if lang(c) == "en" {
+		return c.Request().URL.Path
+	}
+	return c.Request().URL.Path + "?lang=en"
+}
+
+// message renders the one-message page (thanks, already used, not found, errors).
+func (s *Server) message(c echo.Context, status int, kind, key string) error {
+	l := lang(c)
+	return s.render(c, status, "message.html", page{
+		Lang: l, Title: s.msgs.T(l, key+".title"), Body: s.msgs.T(l, key+".body"),
+		Kind: kind, SwitchURL: switchURL(c),
+	})
+}

@@ -1,0 +1,90 @@
+// Package web is the Echo v4 HTTP server of sipas: routes, middleware, the one error handler,
+// rendering, and one thin handler file per concept. Handlers parse, validate with a domain
+// package, make one store or domain call, and render.
+package web
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"sipas/internal/i18n"
+	"sipas/internal/receipt"
+	"sipas/internal/store"
+	"sipas/internal/survey"
+)
+
+// Config is what the server needs besides the store.
+type Config struct {
+	// BaseURL is the public address printed in QR codes, e.g. https://sipas.angiang.gov.vn.
+	BaseURL string
+	Assets  fs.FS // templates/, static/, i18n/
+	Surveys survey.Catalog
+	Logger  *slog.Logger
+	// BodyLimit caps request bodies (bytes); 0 means 64 KiB, plenty for a 1,000-character comment.
+	BodyLimit int64
+}
+
+// Server is the sipas web service.
+type Server struct {
+	e       *echo.Echo
+	store   *store.Store
+	cfg     Config
+	log     *slog.Logger
+	surveys survey.Catalog
+	msgs    i18n.Catalog
+	pages   map[string]*template.Template
+	static  map[string]string // static file name → content hash, for cache-busting URLs
+}
+
+// New builds the server: templates and catalogues are parsed now, so a broken asset stops the
+// service at start rather than on a citizen's phone.
+func New(cfg Config, st *store.Store) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.BodyLimit == 0 {
+		cfg.BodyLimit = 64 << 10
+	}
+	if _, err := cfg.Surveys.Get(survey.DefaultID); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	if _, err := receipt.SurveyURL(cfg.BaseURL, "0000000000000000"); err != nil {
+		return nil, fmt.Errorf("web: base URL: %w", err)
+	}
+	msgs, err := i18n.Load(cfg.Assets)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s := &Server{store: st, cfg: cfg, log: cfg.Logger, surveys: cfg.Surveys, msgs: msgs}
+	if err := s.loadStatic(); err != nil {
+		return nil, err
+	}
+	if err := s.parseTemplates(); err != nil {
+		return nil, err
+	}
+	s.e = echo.New()
+	s.e.HideBanner, s.e.HidePort = true, true
+	s.e.HTTPErrorHandler = s.handleError
+	s.routes()
+	return s, nil
+}
+
+// ServeHTTP makes the server an http.Handler. The citizen URL may arrive uppercased from a QR
+// code (/S/TOKEN); routes are lowercase, so the path prefix is folded before routing.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/S/") {
+		r.URL.Path = "/s/" + r.URL.Path[3:]
+		r.URL.RawPath = ""
+	}
+	s.e.ServeHTTP(w, r)
+}
+
+// errNoRoute is returned for paths that do not exist.
+var errNoRoute = errors.New("web: no such page")
