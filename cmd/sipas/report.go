@@ -1,5 +1,106 @@
 package main
 
-import "context"
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
 
-func cmdReport(ctx context.Context, e env, args []string) error { return usagef("report: not yet built") }
+	"sipas/internal/index"
+	"sipas/internal/report"
+	"sipas/internal/survey"
+)
+
+const reportUsage = `report --year Y [--baseline Y0] [--baseline-source responses|aggregates] [--agency CODE]
+       [--level L] [--channel C] [--format json|csv|xlsx|pdf] [--lang vi|en] [-o FILE] [--db FILE]`
+
+func cmdReport(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "report", reportUsage)
+	db := dbFlag(fs)
+	dir := surveysFlag(fs)
+	year := fs.Int("year", 0, "report `year` (Asia/Ho_Chi_Minh calendar); required")
+	baseline := fs.Int("baseline", 0, "baseline `year` to compare with, e.g. 2023")
+	source := fs.String("baseline-source", index.SourceResponses, "baseline data: responses (raw) or aggregates (published indices)")
+	agency := fs.String("agency", "", "only this agency `code`")
+	level := fs.String("level", "", "only agencies of this `level`: province, district or commune")
+	channel := fs.String("channel", "", "only this `channel`: counter, online or postal")
+	format := fs.String("format", "json", "output `format`: json, csv, xlsx or pdf")
+	lang := fs.String("lang", "vi", "language of xlsx and pdf: vi or en")
+	surveyID := fs.String("survey", survey.DefaultID, "questionnaire `id`")
+	out := fs.String("o", "", "write to `file` instead of stdout")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if *year == 0 {
+		return usagef("--year is required")
+	}
+	switch *format {
+	case "json", "csv", "xlsx", "pdf":
+	default:
+		return usagef("--format must be json, csv, xlsx or pdf, not %q", *format)
+	}
+	if *lang != "vi" && *lang != "en" {
+		return usagef("--lang must be vi or en")
+	}
+	qy := report.Query{Year: *year, BaselineYear: *baseline, BaselineSource: *source, Filters: index.Filters{
+		Agency: optional(*agency), Level: optional(*level), Channel: optional(*channel)}}
+	if err := qy.Validate(); err != nil {
+		return usageError{err.Error()}
+	}
+	cat, err := loadSurveys(*dir)
+	if err != nil {
+		return err
+	}
+	q, err := cat.Get(*surveyID)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, *db, discardLogger())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if qy.Filters.Agency != nil {
+		if _, err := st.FindAgencyByCode(ctx, *qy.Filters.Agency); err != nil {
+			return fmt.Errorf("report: agency %q: %w", *qy.Filters.Agency, err)
+		}
+	}
+	rep, err := report.Build(ctx, st, q, qy)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := writeReport(&buf, *format, rep, q, *lang); err != nil {
+		return err
+	}
+	if *out == "" {
+		_, err = e.stdout.Write(buf.Bytes())
+		return err
+	}
+	return os.WriteFile(*out, buf.Bytes(), 0o644)
+}
+
+func writeReport(w io.Writer, format string, rep *index.Report, q *survey.Questionnaire, lang string) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return fmt.Errorf("report: format %s is not built yet", format)
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+var _ = strconv.Itoa

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sipas/internal/dataset"
+	"sipas/internal/index"
 )
 
 // ImportPopulations upserts receipts per agency and year in one transaction.
@@ -141,7 +142,7 @@ func (s *Store) ImportResponses(ctx context.Context, file, surveyID, version str
 
 // Populations returns N_h for one year: the receipts sipas issued per agency, replaced by an
 // imported figure wherever one exists.
-func (s *Store) Populations(ctx context.Context, year int) (map[string]float64, error) {
+func (s *Store) Populations(ctx context.Context, year int) (index.Populations, error) {
 	rows, err := s.r.QueryContext(ctx, `
 		SELECT a.code, COALESCE(p.receipts, i.n)
 		FROM agencies a
@@ -152,7 +153,7 @@ func (s *Store) Populations(ctx context.Context, year int) (map[string]float64, 
 		return nil, fmt.Errorf("store: populations: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]float64{}
+	out := index.Populations{}
 	for rows.Next() {
 		var code string
 		var n float64
@@ -164,15 +165,16 @@ func (s *Store) Populations(ctx context.Context, year int) (map[string]float64, 
 	return out, rows.Err()
 }
 
-// AggregateRow is one published index of a baseline year.
+// AggregateRow is one published index of a baseline year, as imported.
 type AggregateRow struct {
+	Year         int
 	Index, Basis string
 	Percent, N   float64
 }
 
-// Aggregates returns the published indices of one survey and year.
-func (s *Store) Aggregates(ctx context.Context, surveyID string, year int) ([]AggregateRow, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT idx, basis, percent, n FROM aggregates WHERE survey_id = ? AND year = ? ORDER BY idx, basis`, surveyID, year)
+// ListAggregates returns every imported published index of a survey.
+func (s *Store) ListAggregates(ctx context.Context, surveyID string) ([]AggregateRow, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT year, idx, basis, percent, n FROM aggregates WHERE survey_id = ? ORDER BY year, idx, basis`, surveyID)
 	if err != nil {
 		return nil, fmt.Errorf("store: aggregates: %w", err)
 	}
@@ -180,10 +182,26 @@ func (s *Store) Aggregates(ctx context.Context, surveyID string, year int) ([]Ag
 	var out []AggregateRow
 	for rows.Next() {
 		var a AggregateRow
-		if err := rows.Scan(&a.Index, &a.Basis, &a.Percent, &a.N); err != nil {
+		if err := rows.Scan(&a.Year, &a.Index, &a.Basis, &a.Percent, &a.N); err != nil {
 			return nil, fmt.Errorf("store: aggregates: %w", err)
 		}
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// Aggregates returns the published indices of one survey and year as fractions, for the
+// comparison with an aggregate-only baseline.
+func (s *Store) Aggregates(ctx context.Context, surveyID string, year int) ([]index.Aggregate, error) {
+	all, err := s.ListAggregates(ctx, surveyID)
+	if err != nil {
+		return nil, err
+	}
+	var out []index.Aggregate
+	for _, a := range all {
+		if a.Year == year {
+			out = append(out, index.Aggregate{Index: a.Index, Basis: a.Basis, Estimate: a.Percent / 100, N: a.N})
+		}
+	}
+	return out, nil
 }
