@@ -1,0 +1,141 @@
+package index
+
+// The types below marshal with encoding/json to the report JSON of
+// CONTRACT.md. Quantities that can be undefined are pointers, so nil
+// marshals as null; shape-dependent fields (n_eff and deff of stratified
+// questions, dropped_questions of aspects and the overall index) live in
+// embedded pointer structs, which encoding/json omits entirely when nil.
+// Fields beyond CONTRACT.md are marked "extra" below.
+
+// Report is the body of a report (CONTRACT.md "Report JSON"). Compute fills
+// everything except Survey, Year and Filters, which describe the request and
+// are the caller's to set.
+type Report struct {
+	Survey          string       `json:"survey"`
+	Year            int          `json:"year"`
+	Baseline        *BaselineRef `json:"baseline"` // nil without a baseline
+	ConfidenceLevel float64      `json:"confidence_level"`
+	Filters         Filters      `json:"filters"`
+	// Respondents counts every response row in scope, blank forms included
+	// (METHODS §10); each index has its own n.
+	Respondents int `json:"respondents"`
+	// Indices lists every question in Design order, then every aspect, then
+	// the overall index.
+	Indices []Index `json:"indices"`
+	// Agencies has one row per agency of the sample, sorted by code.
+	Agencies []AgencyRow `json:"agencies"`
+}
+
+// BaselineRef names the baseline a report compares with.
+type BaselineRef struct {
+	Year   int    `json:"year"`
+	Source string `json:"source"` // SourceResponses or SourceAggregates
+}
+
+// Filters echoes the subset of responses a report covers; nil is "all".
+type Filters struct {
+	Agency  *string `json:"agency"`
+	Level   *string `json:"level"`
+	Channel *string `json:"channel"`
+}
+
+// Index is one question, aspect or the overall index on both bases.
+type Index struct {
+	ID     string `json:"id"` // question code, aspect id or "overall"
+	Kind   Kind   `json:"kind"`
+	Aspect string `json:"aspect,omitempty"` // questions only
+	// Unweighted is never nil; its fields are null when nobody answered.
+	Unweighted *Estimate `json:"unweighted"`
+	// Stratified is nil when a stratum of the sample lacks its receipts
+	// count, so no receipts weighting exists.
+	Stratified *Estimate `json:"stratified"`
+	// Change is nil without a baseline.
+	Change *IndexChange `json:"change"`
+}
+
+// Estimate is an index on one basis. Proportions are fractions in [0, 1].
+type Estimate struct {
+	Value  *float64 `json:"estimate"`
+	SE     *float64 `json:"se"`
+	CILow  *float64 `json:"ci_low"`
+	CIHigh *float64 `json:"ci_high"`
+	// N is the size of the index's analysis sample: the respondents who
+	// answered at least one of its questions (METHODS §0).
+	N int `json:"n"`
+	// DesignEffect is set for stratified question estimates only.
+	*DesignEffect
+	// Composition is set for aspect and overall estimates only.
+	*Composition
+}
+
+// DesignEffect carries the effective sample size behind the interval of a
+// stratified question share and its design effect (METHODS §2).
+type DesignEffect struct {
+	NEff *float64 `json:"n_eff"`
+	// Deff is survey's deff against SRSWOR of the same n; nil when p is 0
+	// or 1 (METHODS §10) or n < 2.
+	Deff *float64 `json:"deff"`
+}
+
+// Composition lists the questions an aspect or overall index left out
+// because nobody answered them that year (METHODS §3). It is never nil
+// inside an Estimate, so it marshals as [] rather than null.
+type Composition struct {
+	DroppedQuestions []string `json:"dropped_questions"`
+}
+
+// IndexChange compares an index with the baseline on both bases.
+type IndexChange struct {
+	Unweighted *Change `json:"unweighted"`
+	// Stratified is nil when either year lacks the stratified estimate.
+	Stratified *Change `json:"stratified"`
+}
+
+// Change is this year's index minus the baseline's (METHODS §5–6).
+type Change struct {
+	Diff *float64 `json:"diff"`
+	// SE is √(V1+V0); nil for the Newcombe interval of an unweighted
+	// question, which has none (METHODS §10).
+	SE      *float64 `json:"se"`
+	CILow   *float64 `json:"ci_low"`
+	CIHigh  *float64 `json:"ci_high"`
+	PValue  *float64 `json:"p_value"`
+	Verdict Verdict  `json:"verdict"` // follows the interval (METHODS §1)
+	// BaselineEstimate and BaselineN are the baseline year's estimate and
+	// n on the same basis, or the published values of an aggregate
+	// baseline (METHODS §10).
+	BaselineEstimate *float64 `json:"baseline_estimate"`
+	BaselineN        *float64 `json:"baseline_n"`
+	// DF (extra) is the Welch degrees of freedom; nil for z and Newcombe.
+	DF *float64 `json:"df"`
+	// PCIDiscordant (extra) flags a p-value on the other side of 0.05 from
+	// the verdict, which can happen only for Newcombe, whose p comes from a
+	// different (pooled score) test (METHODS §1).
+	PCIDiscordant bool `json:"p_ci_discordant"`
+}
+
+// AgencyRow is one agency's overall index on the unweighted basis, with its
+// own t interval, and its change from the same agency's baseline.
+type AgencyRow struct {
+	Agency   string   `json:"agency"`
+	N        int      `json:"n"`
+	Estimate *float64 `json:"estimate"`
+	CILow    *float64 `json:"ci_low"`
+	CIHigh   *float64 `json:"ci_high"`
+	// Indicative (extra) flags an agency with fewer respondents than a ±5 %
+	// index needs given its receipts (IndicativeMinN, METHODS §8).
+	Indicative bool `json:"indicative"`
+	// Change is nil unless the baseline is raw responses.
+	Change *AgencyChange `json:"change"`
+}
+
+// AgencyChange is an agency's Change plus the multiplicity adjustments over
+// the agencies that have a p-value (METHODS §8): Holm for the league table's
+// verdict, BH (extra) for false-discovery-rate screening.
+type AgencyChange struct {
+	Change
+	PHolm       *float64 `json:"p_holm"`
+	VerdictHolm Verdict  `json:"verdict_holm"`
+	PBH         *float64 `json:"p_bh"`
+	VerdictBH   Verdict  `json:"verdict_bh"`
+}

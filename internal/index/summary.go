@@ -1,0 +1,146 @@
+package index
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Summary holds the sufficient statistics of one year's responses, per
+// agency (stratum). Every field is a count of respondents, so two Summaries
+// of disjoint sets of respondents merge by addition (Merge) and the
+// linearised variances of METHODS §2–3 follow exactly from the counts.
+//
+// A Summary may be built by Sample.Summary or directly (for instance from
+// counts a database computed); Compute checks its shape.
+type Summary struct {
+	// Design is the questionnaire the counts refer to; Compute requires it
+	// to equal Input.Design.
+	Design Design
+	// Strata are sorted by Code, with no code twice.
+	Strata []Stratum
+}
+
+// Stratum holds the counts of one agency h. K is the number of questions;
+// the pair matrices are K×K in row-major order, element k*K+l.
+type Stratum struct {
+	Code string
+	// Respondents counts every row, blank forms included.
+	Respondents int
+	// WithAnswers is n_h of the overall index: the respondents who answered
+	// at least one question.
+	WithAnswers int
+	// AspectN[a] is n_h of aspect a's index: the respondents who answered at
+	// least one of its questions.
+	AspectN []int
+	// Answered[k] is m_hk and Satisfied[k] is x_hk (METHODS §0).
+	Answered  []int
+	Satisfied []int
+	// Both is N_kl, the respondents who answered k and l.
+	Both []int
+	// SatisfiedAnswered is A_kl, the respondents satisfied on k who answered l.
+	// It is not symmetric.
+	SatisfiedAnswered []int
+	// BothSatisfied is S_kl, the respondents satisfied on k and on l.
+	BothSatisfied []int
+}
+
+func newStratum(code string, k, aspects int) Stratum {
+	return Stratum{
+		Code:              code,
+		AspectN:           make([]int, aspects),
+		Answered:          make([]int, k),
+		Satisfied:         make([]int, k),
+		Both:              make([]int, k*k),
+		SatisfiedAnswered: make([]int, k*k),
+		BothSatisfied:     make([]int, k*k),
+	}
+}
+
+// Respondents returns the number of rows summarised, blank forms included.
+func (s *Summary) Respondents() int {
+	n := 0
+	for i := range s.Strata {
+		n += s.Strata[i].Respondents
+	}
+	return n
+}
+
+// Merge adds o's counts to s: strata with the same code add up, new codes
+// are inserted in order. The two Summaries must describe disjoint sets of
+// respondents (e.g. two databases, or a year split into shards). o is not
+// changed and s does not alias it afterwards.
+//
+// Merge panics when the designs differ: such counts cannot be added, and a
+// caller merging them has a bug, not bad data.
+func (s *Summary) Merge(o *Summary) {
+	if !s.Design.equal(o.Design) {
+		panic("index: Merge: summaries of different designs")
+	}
+	for i := range o.Strata {
+		src := &o.Strata[i]
+		j, found := slices.BinarySearchFunc(s.Strata, src.Code, func(st Stratum, code string) int {
+			return strings.Compare(st.Code, code)
+		})
+		if !found {
+			s.Strata = slices.Insert(s.Strata, j, src.clone())
+			continue
+		}
+		s.Strata[j].add(src)
+	}
+}
+
+func (st *Stratum) clone() Stratum {
+	c := *st
+	c.AspectN = slices.Clone(st.AspectN)
+	c.Answered = slices.Clone(st.Answered)
+	c.Satisfied = slices.Clone(st.Satisfied)
+	c.Both = slices.Clone(st.Both)
+	c.SatisfiedAnswered = slices.Clone(st.SatisfiedAnswered)
+	c.BothSatisfied = slices.Clone(st.BothSatisfied)
+	return c
+}
+
+func (st *Stratum) add(o *Stratum) {
+	st.Respondents += o.Respondents
+	st.WithAnswers += o.WithAnswers
+	addInts(st.AspectN, o.AspectN)
+	addInts(st.Answered, o.Answered)
+	addInts(st.Satisfied, o.Satisfied)
+	addInts(st.Both, o.Both)
+	addInts(st.SatisfiedAnswered, o.SatisfiedAnswered)
+	addInts(st.BothSatisfied, o.BothSatisfied)
+}
+
+func addInts(dst, src []int) {
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
+// check reports a Summary whose shape does not fit its design, so that
+// Compute never indexes out of range on a hand-built Summary.
+func (s *Summary) check() error {
+	k, na := len(s.Design.Questions), len(s.Design.Aspects)
+	for i := range s.Strata {
+		st := &s.Strata[i]
+		if i > 0 && s.Strata[i-1].Code >= st.Code {
+			return fmt.Errorf("index: summary strata not sorted or duplicated at %q", st.Code)
+		}
+		if len(st.AspectN) != na || len(st.Answered) != k || len(st.Satisfied) != k ||
+			len(st.Both) != k*k || len(st.SatisfiedAnswered) != k*k || len(st.BothSatisfied) != k*k {
+			return fmt.Errorf("index: summary stratum %q does not fit the design", st.Code)
+		}
+	}
+	return nil
+}
+
+// total returns all strata pooled into one: the unweighted basis treats the
+// sample as a single stratum (METHODS §3).
+func (s *Summary) total() Stratum {
+	t := newStratum("", len(s.Design.Questions), len(s.Design.Aspects))
+	for i := range s.Strata {
+		t.add(&s.Strata[i])
+	}
+	return t
+}
