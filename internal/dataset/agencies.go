@@ -1,0 +1,185 @@
+package dataset
+
+import (
+	"io"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Agency levels, from the top of the hierarchy down.
+const (
+	LevelProvince = "province"
+	LevelDistrict = "district"
+	LevelCommune  = "commune"
+)
+
+// levelRank orders levels so that an agency's parent is never below it.
+var levelRank = map[string]int{LevelProvince: 0, LevelDistrict: 1, LevelCommune: 2}
+
+// Agency is one row of agencies.csv.
+type Agency struct {
+	Code       string
+	Name       string // Unicode NFC
+	Level      string // LevelProvince, LevelDistrict or LevelCommune
+	ParentCode string // empty for a top agency
+	Line       int    // line of the row in the file
+}
+
+var agencyColumns = []column{
+	{"code", true}, {"name", true}, {"level", true}, {"parent_code", true},
+}
+
+// ParseAgencies reads agencies.csv (code,name,level,parent_code). Every
+// parent_code must be an agency of the same file or one for which known
+// returns true (a nil known knows none); a parent defined in the file must
+// not be of a lower level than its child, and parents must not form a loop.
+// It returns every row, or no rows and an Errors listing every problem.
+func ParseAgencies(file string, r io.Reader, known func(code string) bool) ([]Agency, error) {
+	c := &collector{file: file}
+	// rows holds every row, also rows with problems, so that their
+	// children do not get a second, misleading "unknown parent" error.
+	var rows []Agency
+	var parentLines []int      // where each row's parent_code starts, for messages
+	byCode := map[string]int{} // code → index in rows of its first row
+	dups := newDuplicates("code")
+	t, err := readTable(file, r, agencyColumns, "code, name, level, parent_code", c, func(rw *row) {
+		a := Agency{Line: rw.line}
+		if s, i, fine := rw.required("code"); fine {
+			if p := codeProblem(s); p != "" {
+				rw.errf(i, "code %s %s", quote(s), p)
+			} else {
+				a.Code = s
+				if dups.see(rw, i, s, quote(s)) {
+					byCode[s] = len(rows)
+				}
+			}
+		}
+		if s, i, fine := rw.required("name"); fine {
+			if strings.ContainsFunc(s, unicode.IsControl) {
+				rw.errf(i, "name %s contains a line break or another control character", quote(s))
+			}
+			a.Name = norm.NFC.String(s)
+		}
+		if s, i, fine := rw.required("level"); fine {
+			if p := oneOf(s, LevelProvince, LevelDistrict, LevelCommune); p != "" {
+				rw.errf(i, "level %s %s", quote(s), p)
+			} else {
+				a.Level = s
+			}
+		}
+		if s, i, fine := rw.value("parent_code"); fine && s != "" {
+			if p := codeProblem(s); p != "" {
+				rw.errf(i, "parent_code %s %s", quote(s), p)
+			} else {
+				a.ParentCode = s
+			}
+		}
+		pl := rw.line
+		if i := rw.col("parent_code"); i >= 0 {
+			pl = rw.lines[i]
+		}
+		rows = append(rows, a)
+		parentLines = append(parentLines, pl)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, c.err()
+	}
+	dups.report(c)
+
+	// Parents may be defined further down the file, so they are checked
+	// once every row is read.
+	pc := t.index["parent_code"] + 1
+	for k, a := range rows {
+		if a.ParentCode == "" || a.Code == "" {
+			continue
+		}
+		line := parentLines[k]
+		j, inFile := byCode[a.ParentCode]
+		switch {
+		case a.ParentCode == a.Code:
+			c.addf(line, pc, "parent_code %s is the agency itself", quote(a.ParentCode))
+		case inFile:
+			p := rows[j]
+			if rp, ok := levelRank[p.Level]; ok && a.Level != "" && rp > levelRank[a.Level] {
+				c.addf(line, pc, "parent_code %s is a %s agency (line %d), below this %s agency", quote(a.ParentCode), p.Level, p.Line, a.Level)
+			}
+		case !isKnown(known, a.ParentCode):
+			c.addf(line, pc, "parent_code %s is neither an agency in this file nor a known agency", quote(a.ParentCode))
+		}
+	}
+	reportLoops(c, rows, parentLines, byCode, pc)
+
+	// Every row that failed a check added a problem, so without problems
+	// all rows are complete.
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// reportLoops reports every agency on a loop of parents inside the file
+// (A → B → A). It walks each parent chain once, so it is linear in the
+// number of rows.
+func reportLoops(c *collector, out []Agency, lines []int, byCode map[string]int, col int) {
+	const (
+		unseen = iota
+		onPath
+		done
+	)
+	state := make([]int, len(out))
+	for start := range out {
+		var path []int
+		at := start
+		for {
+			if state[at] == done {
+				break
+			}
+			if state[at] == onPath {
+				// The loop is the part of path from at on.
+				k := 0
+				for path[k] != at {
+					k++
+				}
+				loop := path[k:]
+				if len(loop) > 1 { // a self-parent is reported on its own
+					for _, i := range loop {
+						c.addf(lines[i], col, "parent_code %s makes a loop: %s", quote(out[i].ParentCode), loopText(out, loop, i))
+					}
+				}
+				break
+			}
+			state[at] = onPath
+			path = append(path, at)
+			next, ok := byCode[out[at].ParentCode]
+			if !ok || out[at].ParentCode == "" {
+				break
+			}
+			at = next
+		}
+		for _, i := range path {
+			state[i] = done
+		}
+	}
+}
+
+// loopText writes the loop starting at agency from, e.g. "A → B → A".
+func loopText(out []Agency, loop []int, from int) string {
+	k := 0
+	for loop[k] != from {
+		k++
+	}
+	var codes []string
+	for n := 0; n <= len(loop); n++ {
+		if n == 6 && len(loop) > 6 {
+			codes = append(codes, "…")
+			n = len(loop)
+		}
+		codes = append(codes, out[loop[(k+n)%len(loop)]].Code)
+	}
+	return strings.Join(codes, " → ")
+}

@@ -1,0 +1,125 @@
+package dataset
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Bases on which an index is computed (METHODS.md).
+const (
+	BasisUnweighted = "unweighted"
+	BasisStratified = "stratified"
+)
+
+// Aggregate is one row of aggregates.csv: a published index of a baseline
+// year, used when the raw responses are not available.
+type Aggregate struct {
+	Year    int
+	Index   string  // a question code, an aspect code or "overall"
+	Basis   string  // BasisUnweighted or BasisStratified
+	Percent float64 // the published index in percent, 0–100 (83.02, not 0.8302)
+	N       float64 // respondents it was computed from, > 0
+	Line    int     // line of the row in the file
+}
+
+var aggregateColumns = []column{
+	{"year", true}, {"index", true}, {"basis", true}, {"percent", true}, {"n", true},
+}
+
+// ParseAggregates reads aggregates.csv (year,index,basis,percent,n). Each
+// index must be one for which validIndex returns true (a nil validIndex
+// accepts none), and each (year, index, basis) may appear once. A file in
+// which every non-zero percent is at most 1 was almost surely written in
+// fractions and is refused with one error saying so. It returns every row,
+// or no rows and an Errors listing every problem.
+func ParseAggregates(file string, r io.Reader, validIndex func(id string) bool) ([]Aggregate, error) {
+	c := &collector{file: file}
+	var out []Aggregate
+	dups := newDuplicates("year, index and basis")
+	// The fraction check needs every percent: remember the first one and
+	// whether any non-zero one exceeds 1.
+	var (
+		sawAboveOne bool
+		fraction    string // first non-zero percent ≤ 1, as written
+		fracLine    int
+	)
+	t, err := readTable(file, r, aggregateColumns, "year, index, basis, percent, n", c, func(rw *row) {
+		a := Aggregate{Line: rw.line}
+		year, okYear := rw.year("year")
+		a.Year = year
+		okIndex := false
+		if s, i, ok := rw.required("index"); ok {
+			switch {
+			case isKnown(validIndex, s):
+				a.Index, okIndex = s, true
+			case s != strings.ToUpper(s) && isKnown(validIndex, strings.ToUpper(s)):
+				rw.errf(i, "index %s is not known; did you mean %q? codes are case-sensitive", quote(s), strings.ToUpper(s))
+			case s != strings.ToLower(s) && isKnown(validIndex, strings.ToLower(s)):
+				rw.errf(i, "index %s is not known; did you mean %q? codes are case-sensitive", quote(s), strings.ToLower(s))
+			default:
+				rw.errf(i, "index %s is not a question code, an aspect code or overall", quote(s))
+			}
+		}
+		okBasis := false
+		if s, i, ok := rw.required("basis"); ok {
+			if prob := oneOf(s, BasisUnweighted, BasisStratified); prob != "" {
+				rw.errf(i, "basis %s %s", quote(s), prob)
+			} else {
+				a.Basis, okBasis = s, true
+			}
+		}
+		if okYear && okIndex && okBasis {
+			dups.see(rw, rw.col("index"), fmt.Sprintf("%d\x00%s\x00%s", year, a.Index, a.Basis), fmt.Sprintf("%d, %s, %s", year, quote(a.Index), a.Basis))
+		}
+		if s, i, ok := rw.required("percent"); ok {
+			v, _, isNum := decimal(s)
+			switch {
+			case !isNum:
+				rw.errf(i, "percent %s is not a number%s", quote(s), numberHint(s, false))
+			case v < 0 || v > 100:
+				rw.errf(i, "percent %s is outside 0–100", s)
+			default:
+				a.Percent = v
+				if v > 1 {
+					sawAboveOne = true
+				} else if v > 0 && fraction == "" {
+					fraction, fracLine = s, rw.lines[i]
+				}
+			}
+		}
+		if s, i, ok := rw.required("n"); ok {
+			v, _, isNum := decimal(s)
+			switch {
+			case !isNum:
+				rw.errf(i, "n %s is not a number%s", quote(s), numberHint(s, false))
+			case v <= 0:
+				rw.errf(i, "n must be positive, not %s", s)
+			default:
+				a.N = v
+			}
+		}
+		out = append(out, a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if t != nil && fraction != "" && !sawAboveOne {
+		c.addf(t.headerLine, t.index["percent"]+1,
+			"percent looks like a fraction in every row (%s on line %d); write percent in percent: %s, not %s",
+			fraction, fracLine, asPercent(fraction), fraction)
+	}
+	dups.report(c)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// asPercent writes the fraction s (a valid decimal) times 100 with no more
+// digits than s has, so "0.8302" becomes "83.02" and not 83.02000000000001.
+func asPercent(s string) string {
+	v, places, _ := decimal(s)
+	return strconv.FormatFloat(v*100, 'f', max(places-2, 0), 64)
+}
