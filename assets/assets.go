@@ -3,7 +3,7 @@ package assets
 
 import "embed"
 
-// FS holds templates/, static/ and i18n/.
+// FS holds templates/, static/, i18n/ and fonts/ (the PDF font, DejaVu Sans).
 //
-//go:embed templates static i18n
+//go:embed templates static i18n fonts
 var FS embed.FS

@@ -205,12 +205,31 @@ func seedDemo(ctx context.Context, st *store.Store, q *survey.Questionnaire, bas
 	fmt.Fprintf(&b, "\nAPI key (demo): %s\nIssue a receipt:\n  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n    -d '{\"agency\":\"DEMO.STP\",\"procedure\":\"Chứng thực bản sao\",\"channel\":\"counter\"}' %s/api/v1/receipts\n",
 		key, key, baseURL)
 	fmt.Fprintf(&b, "Report: %s/api/v1/reports/index?year=%d&baseline=2023 (same key)\n\n", baseURL, year)
+	fmt.Fprintf(&b, "Officials' pages: %s/admin/ — demo accounts (passwords are new at every start):\n", baseURL)
+	for _, u := range []struct {
+		email  string
+		role   auth.Role
+		agency string
+	}{
+		{"admin@demo.sipas.vn", auth.RoleAdmin, ""},
+		{"analyst@demo.sipas.vn", auth.RoleAnalyst, ""},
+		{"stp@demo.sipas.vn", auth.RoleAgency, "DEMO.STP"},
+	} {
+		pw := demoPassword()
+		if _, err := st.CreateOfficial(ctx, store.NewOfficial{Email: u.email, Role: u.role, AgencyCode: u.agency,
+			PasswordHash: auth.HashPassword(pw, auth.DefaultArgon2)}); err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "  %-24s %-8s password %s\n", u.email, u.role, pw)
+	}
+	b.WriteString("\n")
 	return b.String(), nil
 }
 
-// demoSampleSize is roughly what a province collects: enough for ±5 pp in big agencies.
+// demoSampleSize is roughly what a province collects: enough for ±5 pp in big agencies,
+// not in the smallest ones (so the dashboard shows its "indicative" flags).
 func demoSampleSize(receipts int64) int {
-	return int(math.Min(float64(receipts)/8, 90+float64(receipts)/250))
+	return int(math.Min(float64(receipts)/4, 200+float64(receipts)/150))
 }
 
 // demoAnswers draws one respondent: a personal lean shared by all answers (answers correlate
@@ -255,4 +274,10 @@ func demoExpectations(rng *rand.Rand, q *survey.Questionnaire) string {
 		picked = append(picked, opts[i].Code)
 	}
 	return strings.Join(picked, " ")
+}
+
+// demoPassword is a readable random password for the demo accounts.
+func demoPassword() string {
+	tok, _ := receipt.NewToken()
+	return strings.ToLower(tok.ShortCode())
 }

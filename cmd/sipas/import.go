@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"sipas/internal/dataset"
-	"sipas/internal/store"
 	"sipas/internal/survey"
 )
 
@@ -38,10 +36,6 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	q, err := cat.Get(*surveyID)
-	if err != nil {
-		return err
-	}
 	f, err := os.Open(file)
 	if err != nil {
 		return err
@@ -52,50 +46,20 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	res, err := importFile(ctx, st, q, kind, filepath.Base(file), f)
+	if cat, err = withUploads(ctx, st, cat); err != nil {
+		return err
+	}
+	q, err := cat.Get(*surveyID)
 	if err != nil {
+		return err
+	}
+	res, err := st.ImportFile(ctx, q, kind, filepath.Base(file), f)
+	if err != nil {
+		return err
+	}
+	if err := st.Audit(ctx, "cli", "import."+kind, fmt.Sprintf("%s: %s", filepath.Base(file), res)); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "imported %s from %s: %s\n", kind, file, res)
 	return nil
-}
-
-// importFile parses and stores one CSV file of the given kind. Parsing reports every bad
-// row; the store then writes all rows in one transaction, or none.
-func importFile(ctx context.Context, st *store.Store, q *survey.Questionnaire, kind, name string, f *os.File) (store.ImportResult, error) {
-	known, err := st.AgencyCodes(ctx)
-	if err != nil {
-		return store.ImportResult{}, err
-	}
-	isKnown := func(code string) bool { return known[code] }
-	switch kind {
-	case "agencies":
-		list, err := dataset.ParseAgencies(name, f, isKnown)
-		if err != nil {
-			return store.ImportResult{}, err
-		}
-		return st.ImportAgencies(ctx, list)
-	case "populations":
-		list, err := dataset.ParsePopulations(name, f, isKnown)
-		if err != nil {
-			return store.ImportResult{}, err
-		}
-		return st.ImportPopulations(ctx, list)
-	case "aggregates":
-		list, err := dataset.ParseAggregates(name, f, q.IsIndex)
-		if err != nil {
-			return store.ImportResult{}, err
-		}
-		return st.ImportAggregates(ctx, q.ID, list)
-	default:
-		list, err := dataset.ParseResponses(name, f, q.Codes(), isKnown)
-		if err != nil {
-			return store.ImportResult{}, err
-		}
-		rows := make([]store.ImportedResponse, len(list))
-		for i, r := range list {
-			rows[i] = store.ImportedResponse{Response: r, Answers: survey.EncodeAnswers(q.Codes(), r.Answers)}
-		}
-		return st.ImportResponses(ctx, name, q.ID, q.Version, rows)
-	}
 }

@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"strconv"
+	"time"
 
+	"sipas/assets"
 	"sipas/internal/index"
 	"sipas/internal/report"
+	"sipas/internal/store"
 	"sipas/internal/survey"
 )
 
@@ -57,15 +60,18 @@ func cmdReport(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	q, err := cat.Get(*surveyID)
-	if err != nil {
-		return err
-	}
 	st, err := openStore(ctx, *db, discardLogger())
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if cat, err = withUploads(ctx, st, cat); err != nil {
+		return err
+	}
+	q, err := cat.Get(*surveyID)
+	if err != nil {
+		return err
+	}
 	if qy.Filters.Agency != nil {
 		if _, err := st.FindAgencyByCode(ctx, *qy.Filters.Agency); err != nil {
 			return fmt.Errorf("report: agency %q: %w", *qy.Filters.Agency, err)
@@ -75,8 +81,12 @@ func cmdReport(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	m, err := reportMeta(ctx, st, q, qy, *lang)
+	if err != nil {
+		return err
+	}
 	var buf bytes.Buffer
-	if err := writeReport(&buf, *format, rep, q, *lang); err != nil {
+	if err := writeReport(&buf, *format, rep, m); err != nil {
 		return err
 	}
 	if *out == "" {
@@ -86,14 +96,43 @@ func cmdReport(ctx context.Context, e env, args []string) error {
 	return os.WriteFile(*out, buf.Bytes(), 0o644)
 }
 
-func writeReport(w io.Writer, format string, rep *index.Report, q *survey.Questionnaire, lang string) error {
+func writeReport(w io.Writer, format string, rep *index.Report, m report.Meta) error {
 	switch format {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+	case "csv":
+		return report.WriteCSV(w, rep, m)
+	case "xlsx":
+		return report.WriteXLSX(w, rep, m)
+	case "pdf":
+		fonts, err := fs.Sub(assets.FS, "fonts")
+		if err != nil {
+			return err
+		}
+		return report.WritePDF(w, rep, m, fonts)
 	}
-	return fmt.Errorf("report: format %s is not built yet", format)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}
+
+// reportMeta names the scope and the agencies in words, for CSV, XLSX and PDF.
+func reportMeta(ctx context.Context, st *store.Store, q *survey.Questionnaire, qy report.Query, lang string) (report.Meta, error) {
+	agencies, err := st.ListAgencies(ctx)
+	if err != nil {
+		return report.Meta{}, err
+	}
+	m := report.Meta{Survey: q, Lang: lang, AgencyNames: map[string]string{}, Generated: time.Now().In(store.Vietnam)}
+	for _, a := range agencies {
+		m.AgencyNames[a.Code] = a.Name
+	}
+	switch {
+	case qy.Filters.Agency != nil:
+		m.Scope = m.AgencyNames[*qy.Filters.Agency]
+	case lang == "en":
+		m.Scope = "whole province"
+	default:
+		m.Scope = "toàn tỉnh"
+	}
+	return m, nil
 }
 
 func optional(s string) *string {
@@ -102,5 +141,3 @@ func optional(s string) *string {
 	}
 	return &s
 }
-
-var _ = strconv.Itoa

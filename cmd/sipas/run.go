@@ -43,6 +43,7 @@ func commands() map[string]command {
 		"import":  {"import agencies, populations, responses or aggregates from CSV", cmdImport},
 		"report":  {"compute the indices and write JSON, CSV, XLSX or PDF", cmdReport},
 		"apikey":  {"create, list or revoke API keys for machine clients", cmdAPIKey},
+		"user":    {"add an official or change a password (read from stdin)", cmdUser},
 		"migrate": {"apply pending database migrations and list them", cmdMigrate},
 		"version": {"print the version", cmdVersion},
 	}
@@ -163,6 +164,18 @@ func loadSurveys(dir string) (survey.Catalog, error) {
 		fsys = os.DirFS(dir)
 	}
 	return survey.Load(fsys)
+}
+
+// withUploads replaces definitions by the newest versions admins uploaded to this database.
+func withUploads(ctx context.Context, st *store.Store, cat survey.Catalog) (survey.Catalog, error) {
+	ups, err := st.LatestSurveyDefinitions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, q := range ups {
+		cat[q.ID] = q
+	}
+	return cat, nil
 }
 
 func openStore(ctx context.Context, path string, log *slog.Logger) (*store.Store, error) {

@@ -99,6 +99,9 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 		return err
 	}
 	defer st.Close()
+	if cat, err = withUploads(ctx, st, cat); err != nil {
+		return err
+	}
 	srv, err := web.New(web.Config{BaseURL: cfg.BaseURL, Assets: assets.FS, Surveys: cat, Logger: log}, st)
 	if err != nil {
 		return err

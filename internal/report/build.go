@@ -71,7 +71,7 @@ func Build(ctx context.Context, src Source, q *survey.Questionnaire, qy Query) (
 	if err != nil {
 		return nil, err
 	}
-	in := index.Input{Design: designOf(q), Current: cur.Summary(), Populations: pops}
+	in := index.Input{Design: index.DesignOf(q), Current: cur.Summary(), Populations: pops}
 	if qy.BaselineYear != 0 {
 		b := &index.Baseline{Year: qy.BaselineYear, Source: qy.BaselineSource}
 		switch qy.BaselineSource {
@@ -103,17 +103,4 @@ func Build(ctx context.Context, src Source, q *survey.Questionnaire, qy Query) (
 	}
 	rep.Survey, rep.Year, rep.Filters = q.ID, qy.Year, qy.Filters
 	return rep, nil
-}
-
-// designOf is the structure of a questionnaire that the indices need.
-func designOf(q *survey.Questionnaire) index.Design {
-	d := index.Design{Questions: q.Codes()}
-	for _, a := range q.Aspects {
-		ia := index.Aspect{ID: a.ID}
-		for _, qq := range a.Questions {
-			ia.Questions = append(ia.Questions, qq.Code)
-		}
-		d.Aspects = append(d.Aspects, ia)
-	}
-	return d
 }

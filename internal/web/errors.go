@@ -51,7 +51,7 @@ func classify(err error) errorKind {
 	case errors.Is(err, auth.ErrUnauthorized):
 		return errorKind{http.StatusUnauthorized, "unauthorized", "badrequest"}
 	case errors.Is(err, auth.ErrForbidden):
-		return errorKind{http.StatusForbidden, "forbidden", "badrequest"}
+		return errorKind{http.StatusForbidden, "forbidden", "forbidden"}
 	case errors.As(err, &he):
 		switch he.Code {
 		case http.StatusNotFound:
@@ -65,7 +65,7 @@ func classify(err error) errorKind {
 		case http.StatusMethodNotAllowed:
 			return errorKind{he.Code, "method_not_allowed", "badrequest"}
 		case http.StatusForbidden:
-			return errorKind{he.Code, "forbidden", "badrequest"}
+			return errorKind{he.Code, "forbidden", "forbidden"}
 		}
 		if he.Code >= 400 && he.Code < 500 {
 			return errorKind{he.Code, "bad_request", "badrequest"}
@@ -94,8 +94,19 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	var fe *formError
+	if errors.As(err, &fe) {
+		s.refused(c, store.RefusalInvalidAnswers)
+		if werr := fe.render(); werr != nil {
+			s.log.Error("write error response", "err", werr)
+		}
+		return
+	}
 	var ae *apiError
 	k := classify(err)
+	if reason := refusalOf(c, k); reason != "" {
+		s.refused(c, reason)
+	}
 	msg := apiMessages[k.code]
 	if errors.As(err, &ae) {
 		k = errorKind{ae.Status, ae.Code, "badrequest"}
@@ -126,4 +137,40 @@ func (s *Server) handleError(err error, c echo.Context) {
 func isAPI(c echo.Context) bool {
 	p := c.Request().URL.Path
 	return strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/metrics"
+}
+
+// formError is a citizen form refused by validation: handleError counts the refusal and
+// render answers it with the form again (422), each error next to its field.
+type formError struct {
+	errs   error
+	render func() error
+}
+
+func (e *formError) Error() string { return e.errs.Error() }
+
+// refusalOf names the refusal a citizen's attempt on /s/:token met, or "" when it was not
+// one: every refused submission, and on the survey page only unknown or forged tokens (token
+// probing); an answered receipt reopened by its citizen is not an attack.
+func refusalOf(c echo.Context, k errorKind) string {
+	if c.Path() != "/s/:token" {
+		return ""
+	}
+	post := c.Request().Method == http.MethodPost
+	switch {
+	case k.status == http.StatusNotFound:
+		return store.RefusalUnknownToken
+	case !post:
+		return ""
+	case k.status == http.StatusConflict:
+		return store.RefusalReusedToken
+	case k.status == http.StatusGone:
+		return store.RefusalExpired
+	case k.status == http.StatusTooManyRequests:
+		return store.RefusalRateLimited
+	case k.status == http.StatusRequestEntityTooLarge:
+		return store.RefusalTooLarge
+	case k.status == http.StatusBadRequest, k.status == http.StatusUnsupportedMediaType:
+		return store.RefusalInvalidAnswers // not a form at all
+	}
+	return ""
 }

@@ -7,11 +7,16 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"math"
 	"path"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"sipas/internal/i18n"
+	"sipas/internal/store"
+	"sipas/internal/survey"
 )
 
 // page is the data every template gets; Data carries the page's own.
@@ -52,11 +57,63 @@ func (s *Server) funcs() template.FuncMap {
 		"pct":    i18n.Percent,
 		"num":    i18n.Number,
 		"points": i18n.Points,
+		// pctp and ptsp take the report's nullable numbers: nil is written "–".
+		"pctp": func(l string, f *float64, d int) string {
+			if f == nil {
+				return "–"
+			}
+			return i18n.Percent(l, *f, d)
+		},
+		"ptsp": func(l string, f *float64, d int) string {
+			if f == nil {
+				return "–"
+			}
+			return i18n.Points(l, *f, d)
+		},
+		"float": func(v any) float64 {
+			switch n := v.(type) {
+			case int:
+				return float64(n)
+			case int64:
+				return float64(n)
+			case float64:
+				return n
+			}
+			return math.NaN()
+		},
+		"ratio": func(a, b int) float64 { return float64(a) / float64(b) },
+		"sub":   func(a, b int) int { return a - b },
+		"upper": strings.ToUpper,
+		"list":  func(v ...string) []string { return v },
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict needs pairs")
+			}
+			m := map[string]any{}
+			for i := 0; i < len(kv); i += 2 {
+				k, _ := kv[i].(string)
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+		"date": func(l string, t time.Time) string { return i18n.Date(l, t.In(store.Vietnam)) },
+		"datetime": func(l string, t time.Time) string {
+			return i18n.Date(l, t.In(store.Vietnam)) + " " + t.In(store.Vietnam).Format("15:04")
+		},
+		"aspectTitle": func(q *survey.Questionnaire, id, l string) string {
+			for _, a := range q.Aspects {
+				if a.ID == id {
+					return a.Title.In(l)
+				}
+			}
+			return id
+		},
 	}
 }
 
-// parseTemplates builds one template set per page: layout.html, the partials (_*.html) and
-// the page. Every file under templates/ must parse.
+// parseTemplates builds one template set per page: layout.html, the partials (*.part.html:
+// go:embed would skip files starting with "_") and the page. Every file under templates/ must
+// parse.
 func (s *Server) parseTemplates() error {
 	names, err := fs.Glob(s.cfg.Assets, "templates/*.html")
 	if err != nil {
@@ -64,14 +121,14 @@ func (s *Server) parseTemplates() error {
 	}
 	var partials []string
 	for _, n := range names {
-		if b := path.Base(n); b[0] == '_' {
+		if strings.HasSuffix(n, ".part.html") {
 			partials = append(partials, n)
 		}
 	}
 	s.pages = map[string]*template.Template{}
 	for _, n := range names {
 		b := path.Base(n)
-		if b == "layout.html" || b[0] == '_' {
+		if b == "layout.html" || strings.HasSuffix(b, ".part.html") {
 			continue
 		}
 		files := append([]string{"templates/layout.html"}, partials...)

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 
@@ -29,6 +30,13 @@ type Config struct {
 	Logger  *slog.Logger
 	// BodyLimit caps request bodies (bytes); 0 means 64 KiB, plenty for a 1,000-character comment.
 	BodyLimit int64
+	// SubmitRate limits POST /s/:token per client address, in submissions a minute (as many
+	// may come at once); 0 means no limit.
+	SubmitRate int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed. The client
+	// address (rate limit, login throttling) is the nearest address in X-Forwarded-For that is
+	// not one of them; with none, it is the TCP peer and X-Forwarded-For is ignored.
+	TrustedProxies []*net.IPNet
 }
 
 // Server is the sipas web service.
@@ -37,10 +45,11 @@ type Server struct {
 	store   *store.Store
 	cfg     Config
 	log     *slog.Logger
-	surveys survey.Catalog
+	surveys *catalog
 	msgs    i18n.Catalog
 	pages   map[string]*template.Template
 	static  map[string]string // static file name → content hash, for cache-busting URLs
+	metrics *metrics          // GET /metrics (metrics.go)
 }
 
 // New builds the server: templates and catalogues are parsed now, so a broken asset stops the
@@ -62,7 +71,7 @@ func New(cfg Config, st *store.Store) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	s := &Server{store: st, cfg: cfg, log: cfg.Logger, surveys: cfg.Surveys, msgs: msgs}
+	s := &Server{store: st, cfg: cfg, log: cfg.Logger, surveys: newCatalog(cfg.Surveys), msgs: msgs}
 	if err := s.loadStatic(); err != nil {
 		return nil, err
 	}
@@ -72,6 +81,8 @@ func New(cfg Config, st *store.Store) (*Server, error) {
 	s.e = echo.New()
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
+	s.e.IPExtractor = clientIP(cfg.TrustedProxies)
+	s.metrics = newMetrics(st)
 	s.routes()
 	return s, nil
 }
@@ -84,6 +95,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.URL.RawPath = ""
 	}
 	s.e.ServeHTTP(w, r)
+}
+
+// clientIP is how c.RealIP() finds the client: the TCP peer, or behind trusted proxies the
+// nearest untrusted address of X-Forwarded-For. Nothing else is trusted, not even loopback or
+// private ranges (Echo's defaults), so a client cannot choose its address by sending the header.
+func clientIP(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // errNoRoute is returned for paths that do not exist.

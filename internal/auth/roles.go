@@ -1,0 +1,68 @@
+package auth
+
+import "fmt"
+
+// Role is what an official may do.
+type Role string
+
+// The roles of GLOSSARY.md: administrator, analyst and agency leader.
+const (
+	RoleAdmin   Role = "admin"   // everything, including users, keys and data
+	RoleAnalyst Role = "analyst" // every report and download; no user, key or data management
+	RoleAgency  Role = "agency"  // reports and downloads of its own agency only
+)
+
+// ParseRole validates a role name.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(s); r {
+	case RoleAdmin, RoleAnalyst, RoleAgency:
+		return r, nil
+	}
+	return "", fmt.Errorf("auth: role %q must be admin, analyst or agency", s)
+}
+
+// Official is a signed-in user of /admin/.
+type Official struct {
+	ID         int64
+	Email      string
+	Name       string
+	Role       Role
+	AgencyID   int64  // RoleAgency only
+	AgencyCode string // RoleAgency only
+	Disabled   bool
+}
+
+// Permission is one thing an official may be allowed to do.
+type Permission string
+
+// Permissions checked by the web layer.
+const (
+	PermViewReports   Permission = "view_reports" // dashboard, downloads (scoped for agency users)
+	PermModerate      Permission = "moderate"     // hide and show comments
+	PermManageData    Permission = "manage_data"  // agencies, populations, aggregates, surveys, kiosks, sheets
+	PermManageUsers   Permission = "manage_users" // officials
+	PermManageKeys    Permission = "manage_keys"  // API keys and token secrets
+	PermReadAudit     Permission = "read_audit"   // the audit log
+	PermViewAllAgency Permission = "all_agencies" // data of every agency
+	PermExportRaw     Permission = "export_raw"   // raw responses download
+)
+
+var grants = map[Role]map[Permission]bool{
+	RoleAdmin: {PermViewReports: true, PermModerate: true, PermManageData: true, PermManageUsers: true,
+		PermManageKeys: true, PermReadAudit: true, PermViewAllAgency: true, PermExportRaw: true},
+	RoleAnalyst: {PermViewReports: true, PermModerate: true, PermViewAllAgency: true, PermExportRaw: true},
+	RoleAgency:  {PermViewReports: true, PermExportRaw: true},
+}
+
+// Can reports whether the official holds permission p. A disabled official holds none.
+func (o Official) Can(p Permission) bool {
+	return !o.Disabled && grants[o.Role][p]
+}
+
+// ScopeAgency is the agency code an official is confined to, or "" for every agency.
+func (o Official) ScopeAgency() string {
+	if o.Can(PermViewAllAgency) {
+		return ""
+	}
+	return o.AgencyCode
+}

@@ -1,0 +1,37 @@
+// Package report renders computed index reports (index.Report) for the people
+// and scripts that read them: the CSV of CONTRACT.md ("one row per index and
+// basis, with percentages"), an XLSX workbook and an A4 PDF that a Sở Nội vụ
+// can put in an official report, small SVG charts for the dashboard, and the
+// raw responses export in the responses.csv layout, streamed as CSV or XLSX.
+//
+// The package is pure: writers take an already computed *index.Report and a
+// Meta (the wording around the numbers: questionnaire, language, scope, agency
+// names) and write to an io.Writer. Fonts reach the PDF writer as an fs.FS, so
+// the binary embeds them and tests read them from disk.
+//
+// # Number formats
+//
+// Machine formats (the CSV files) use a decimal point and RFC 3339 whatever
+// the language, as CONTRACT.md requires. Human formats (PDF, SVG, the text of
+// XLSX cells) write numbers the Vietnamese way, 87,5% and 1.234, through
+// internal/i18n, or the English way when Meta.Lang is "en". XLSX keeps every
+// quantity a number (fractions with a 0.0% format), never text, so officials
+// can recompute and chart them; the spreadsheet program then shows the decimal
+// separator of the reader's locale.
+//
+// # Headline basis
+//
+// METHODS §1: the stratified (receipts-weighted) basis gives the headline
+// numbers; the unweighted basis is a diagnostic shown beside it. Where a
+// stratified estimate does not exist (a stratum lacks its receipts count) the
+// human formats fall back to the unweighted one and say so.
+//
+// # Spreadsheet formula injection
+//
+// Free text in the exports (comments, agency names, question wording edited
+// by officials, response IDs from older systems) could start with = + - @ and
+// be run as a formula when a spreadsheet opens the file. Every text cell of
+// every CSV and XLSX export goes through SafeCell, which neutralises such
+// cells with a leading apostrophe (STYLE.md pitfall 9, OWASP "CSV injection").
+// Numbers are written as numbers and never pass through it.
+package report

@@ -1,0 +1,573 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/go-pdf/fpdf"
+
+	"sipas/internal/i18n"
+	"sipas/internal/index"
+)
+
+// The font files WritePDF reads from its fonts fs.FS, at the top level.
+// DejaVu Sans covers every Vietnamese letter in precomposed (NFC) form;
+// the PDF core fonts cover none of ạ ả ấ … ự, so a Unicode TrueType font is
+// needed. fpdf embeds only the glyphs used.
+const (
+	FontRegular = "DejaVuSans.ttf"
+	FontBold    = "DejaVuSans-Bold.ttf"
+)
+
+// Page geometry, in millimetres (A4 portrait).
+const (
+	pdfMargin = 15.0
+	pdfWidth  = 210.0 - 2*pdfMargin // usable width
+	pdfBottom = 18.0                // room for the footer
+)
+
+// Colours, as RGB.
+var (
+	colThisYear = [3]int{31, 95, 158}   // this year's bars
+	colBaseline = [3]int{170, 170, 170} // baseline bars
+	colWhisker  = [3]int{20, 20, 20}
+	colGrid     = [3]int{215, 215, 215}
+	colHeadFill = [3]int{221, 230, 240}
+	colAccent   = [3]int{31, 95, 158}
+	colMuted    = [3]int{90, 90, 90}
+)
+
+// WritePDF writes rep as an A4 report in m.Lang: the title, what the report
+// covers, the headline overall index (stratified basis) with its interval
+// and its change in words, a chart of the aspects against the baseline, the
+// indices table, the agency league table, method notes, and on every page a
+// footer with "Trang X/N" and the generation date.
+//
+// fonts must hold FontRegular and FontBold at its top level; the service
+// passes fs.Sub(assets.FS, "fonts"), tests os.DirFS of that folder.
+func WritePDF(w io.Writer, rep *index.Report, m Meta, fonts fs.FS) error {
+	regular, err := fs.ReadFile(fonts, FontRegular)
+	if err != nil {
+		return fmt.Errorf("report: write pdf: font: %w", err)
+	}
+	bold, err := fs.ReadFile(fonts, FontBold)
+	if err != nil {
+		return fmt.Errorf("report: write pdf: font: %w", err)
+	}
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.AddUTF8FontFromBytes("dejavu", "", regular)
+	pdf.AddUTF8FontFromBytes("dejavu", "B", bold)
+	// After the fonts: fpdf keeps the digits in a UTF-8 font's base subset
+	// only when no page-count alias is set yet, and the footer's total is
+	// written in digits after the last page.
+	pdf.AliasNbPages("{nb}")
+	if err := pdf.Error(); err != nil {
+		return fmt.Errorf("report: write pdf: %w", err)
+	}
+	p := &pdfDoc{pdf: pdf, m: m, wd: m.words(), rep: rep}
+	gen := m.generated()
+	pdf.SetTitle(p.wd.title, true)
+	pdf.SetCreator("sipas", true)
+	pdf.SetLang(m.lang())
+	// Fixed dates and catalogue order make the same report the same bytes.
+	pdf.SetCreationDate(gen)
+	pdf.SetModificationDate(gen)
+	pdf.SetCatalogSort(true)
+	pdf.SetMargins(pdfMargin, pdfMargin, pdfMargin)
+	pdf.SetAutoPageBreak(true, pdfBottom)
+	date := i18n.Date(m.lang(), gen.In(vietnam))
+	pdf.SetHeaderFunc(func() {
+		if pdf.PageNo() == 1 {
+			return
+		}
+		p.font(false, 7.5)
+		p.color(colMuted)
+		pdf.CellFormat(0, 4, fmt.Sprintf("%s · %d · %s", p.wd.title, rep.Year, m.Scope), "", 1, "L", false, 0, "")
+		p.color([3]int{})
+		pdf.Ln(2)
+	})
+	pdf.SetFooterFunc(func() {
+		pdf.SetY(-12)
+		p.font(false, 8)
+		p.color(colMuted)
+		pdf.CellFormat(pdfWidth/2, 5, p.wd.generated+": "+date, "", 0, "L", false, 0, "")
+		pdf.CellFormat(pdfWidth/2, 5, fmt.Sprintf(p.wd.page, pdf.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
+		p.color([3]int{})
+	})
+	pdf.AddPage()
+
+	p.cover()
+	p.aspectChart()
+	p.indicesTable()
+	p.agencyTable()
+	p.methodNotes()
+
+	if err := pdf.Error(); err != nil {
+		return fmt.Errorf("report: write pdf: %w", err)
+	}
+	if err := pdf.Output(w); err != nil {
+		return fmt.Errorf("report: write pdf: %w", err)
+	}
+	return nil
+}
+
+// pdfDoc draws one report. fpdf records its first error and ignores later
+// calls, so the drawing code needs no error checks until Output.
+type pdfDoc struct {
+	pdf *fpdf.Fpdf
+	m   Meta
+	wd  *words
+	rep *index.Report
+}
+
+func (p *pdfDoc) font(bold bool, size float64) {
+	style := ""
+	if bold {
+		style = "B"
+	}
+	p.pdf.SetFont("dejavu", style, size)
+}
+
+func (p *pdfDoc) color(c [3]int)           { p.pdf.SetTextColor(c[0], c[1], c[2]) }
+func (p *pdfDoc) fill(c [3]int)            { p.pdf.SetFillColor(c[0], c[1], c[2]) }
+func (p *pdfDoc) draw(c [3]int)            { p.pdf.SetDrawColor(c[0], c[1], c[2]) }
+func (p *pdfDoc) para(h float64, s string) { p.pdf.MultiCell(0, h, s, "", "L", false) }
+
+// ensure starts a new page unless h millimetres fit on this one, so that a
+// heading is not left alone at the foot of a page and a chart is not cut.
+func (p *pdfDoc) ensure(h float64) {
+	_, pageH := p.pdf.GetPageSize()
+	if p.pdf.GetY()+h > pageH-pdfBottom {
+		p.pdf.AddPage()
+	}
+}
+
+func (p *pdfDoc) heading(s string) {
+	p.ensure(30)
+	p.pdf.Ln(4)
+	p.font(true, 12)
+	p.para(6, s)
+	p.pdf.Ln(1)
+}
+
+// cover writes the title, what the report covers and the headline.
+func (p *pdfDoc) cover() {
+	pdf, m, wd, rep := p.pdf, p.m, p.wd, p.rep
+	p.font(true, 16)
+	p.para(7.5, wd.title)
+	pdf.Ln(2)
+	p.font(false, 9.5)
+	if q := m.Survey; q != nil {
+		p.para(5, wd.survey+": "+q.Title.In(m.lang()))
+	}
+	line := fmt.Sprintf("%s: %d", wd.year, rep.Year)
+	if m.Scope != "" {
+		line += " · " + wd.scope + ": " + m.Scope
+	}
+	p.para(5, line)
+	p.para(5, wd.baseline+": "+m.baselineLabel(rep))
+	p.para(5, wd.filters+": "+m.filtersLabel(rep))
+	p.para(5, wd.respondents+": "+m.count(rep.Respondents))
+	pdf.Ln(4)
+
+	ov := overallIndex(rep)
+	if ov == nil {
+		return
+	}
+	est, _, strat := headline(ov)
+	x0, y0 := pdf.GetX(), pdf.GetY()
+	pdf.SetLeftMargin(pdfMargin + 5)
+	pdf.SetX(pdfMargin + 5)
+	p.font(false, 9.5)
+	p.para(5, wd.headlineIndex+" ("+m.basisLabel(strat)+")")
+	if est != nil && est.Value != nil {
+		p.font(true, 22)
+		value := m.pct(est.Value)
+		pdf.CellFormat(pdf.GetStringWidth(value)+3, 11, value, "", 0, "L", false, 0, "")
+		p.font(false, 9.5)
+		pdf.CellFormat(0, 11, wd.colCI+": "+m.ci(est.CILow, est.CIHigh)+" · "+wd.colN+": "+m.count(est.N), "", 1, "L", false, 0, "")
+	}
+	p.font(true, 10)
+	p.para(5, m.summarySentence(rep))
+	if u := ov.Unweighted; strat && u != nil && u.Value != nil {
+		p.font(false, 8.5)
+		p.color(colMuted)
+		p.para(4.5, wd.diagnostic+": "+m.pct(u.Value)+" "+m.ci(u.CILow, u.CIHigh))
+		p.color([3]int{})
+	}
+	if !strat {
+		p.font(false, 8.5)
+		p.para(4.5, wd.unweightedFallback)
+	}
+	y1 := pdf.GetY()
+	pdf.SetLeftMargin(pdfMargin)
+	// An accent bar down the left of the headline block sets it apart
+	// without a box whose height would have to be known in advance.
+	p.fill(colAccent)
+	pdf.Rect(x0, y0, 1.6, y1-y0, "F")
+	pdf.SetXY(pdfMargin, y1)
+}
+
+// aspectChart draws the aspect indices as horizontal bars, 0–100 %: this
+// year's with its 95 % interval as a whisker, the baseline's beneath it.
+func (p *pdfDoc) aspectChart() {
+	pdf, m, wd, rep := p.pdf, p.m, p.wd, p.rep
+	bars, strat := aspectBars(rep, m)
+	if len(bars) == 0 {
+		return
+	}
+	hasBase := rep.Baseline != nil
+	const (
+		labelH = 4.5
+		barH   = 4.5
+		baseH  = 3.0
+		gap    = 2.5
+		valueW = 24.0 // room right of the axis for the value labels
+	)
+	groupH := labelH + barH + gap
+	if hasBase {
+		groupH += baseH + 0.6
+	}
+	legendH, axisH := 10.0, 6.0
+	p.heading(wd.chartTitle)
+	p.ensure(legendH + float64(len(bars))*groupH + axisH)
+
+	// Legend.
+	x, y := pdfMargin, pdf.GetY()
+	p.font(false, 8)
+	p.fill(colThisYear)
+	pdf.Rect(x, y+0.8, 3, 3, "F")
+	lbl := fmt.Sprintf(wd.chartThisYear, rep.Year) + " (" + m.basisLabel(strat) + ")"
+	pdf.SetXY(x+4, y)
+	pdf.CellFormat(pdf.GetStringWidth(lbl)+6, 4.5, lbl, "", 0, "L", false, 0, "")
+	if hasBase {
+		bx := pdf.GetX()
+		p.fill(colBaseline)
+		pdf.Rect(bx, y+0.8, 3, 3, "F")
+		pdf.SetX(bx + 4)
+		bl := fmt.Sprintf(wd.chartBaseline, rep.Baseline.Year)
+		pdf.CellFormat(pdf.GetStringWidth(bl)+6, 4.5, bl, "", 0, "L", false, 0, "")
+	}
+	pdf.SetXY(x, y+4.5)
+	p.color(colMuted)
+	pdf.CellFormat(0, 4.5, fmt.Sprintf(wd.chartCINote, rep.Year), "", 1, "L", false, 0, "")
+	p.color([3]int{})
+
+	top := y + legendH
+	plotW := pdfWidth - valueW
+	bottom := top + float64(len(bars))*groupH
+	xAt := func(f float64) float64 { return pdfMargin + clamp01(f)*plotW }
+
+	// Grid and axis labels first, so the bars draw over them.
+	p.draw(colGrid)
+	pdf.SetLineWidth(0.2)
+	p.font(false, 7)
+	for t := 0; t <= 100; t += 20 {
+		gx := xAt(float64(t) / 100)
+		pdf.Line(gx, top, gx, bottom)
+		s := i18n.Percent(m.lang(), float64(t)/100, 0)
+		pdf.SetXY(gx-8, bottom+0.5)
+		pdf.CellFormat(16, 4, s, "", 0, "C", false, 0, "")
+	}
+
+	gy := top
+	for _, b := range bars {
+		p.font(true, 8)
+		pdf.SetXY(pdfMargin, gy)
+		pdf.CellFormat(plotW+valueW, labelH, b.title(), "", 0, "L", false, 0, "")
+		by := gy + labelH
+		p.font(false, 7.5)
+		if b.Value != nil {
+			p.fill(colThisYear)
+			pdf.Rect(pdfMargin, by, xAt(*b.Value)-pdfMargin, barH, "F")
+			end := xAt(*b.Value)
+			if b.Low != nil && b.High != nil {
+				lo, hi := xAt(*b.Low), xAt(*b.High)
+				p.draw(colWhisker)
+				pdf.SetLineWidth(0.3)
+				mid := by + barH/2
+				pdf.Line(lo, mid, hi, mid)
+				pdf.Line(lo, mid-1.2, lo, mid+1.2)
+				pdf.Line(hi, mid-1.2, hi, mid+1.2)
+				end = max(end, hi)
+			}
+			pdf.SetXY(end+1, by)
+			pdf.CellFormat(valueW-1, barH, m.pct(b.Value), "", 0, "L", false, 0, "")
+		} else {
+			pdf.SetXY(pdfMargin, by)
+			pdf.CellFormat(plotW, barH, wd.insufficient, "", 0, "L", false, 0, "")
+		}
+		if hasBase {
+			yb := by + barH + 0.6
+			if b.Baseline != nil {
+				p.fill(colBaseline)
+				pdf.Rect(pdfMargin, yb, xAt(*b.Baseline)-pdfMargin, baseH, "F")
+				p.color(colMuted)
+				pdf.SetXY(xAt(*b.Baseline)+1, yb)
+				pdf.CellFormat(valueW-1, baseH, m.pct(b.Baseline), "", 0, "L", false, 0, "")
+				p.color([3]int{})
+			}
+		}
+		gy += groupH
+	}
+	p.draw([3]int{})
+	pdf.SetLineWidth(0.2)
+	pdf.SetXY(pdfMargin, bottom+axisH)
+}
+
+// pdfCol is one column of a PDF table.
+type pdfCol struct {
+	head  string
+	w     float64
+	align string // "L", "C" or "R"
+}
+
+// table draws rows under a header that repeats on every page. Cells wrap;
+// a row is as tall as its tallest cell and never splits across pages.
+// bold tells which rows are set in bold (aspect and overall rows).
+func (p *pdfDoc) table(cols []pdfCol, rows [][]string, bold func(i int) bool) {
+	pdf := p.pdf
+	const lh, pad = 3.7, 0.8
+	_, pageH := pdf.GetPageSize()
+	heads := make([]string, len(cols))
+	for i, c := range cols {
+		heads[i] = c.head
+	}
+	var drawRow func(cells []string, head, isBold bool)
+	drawRow = func(cells []string, head, isBold bool) {
+		p.font(head || isBold, 7.5)
+		split := make([][]string, len(cols))
+		n := 1
+		for i, c := range cols {
+			// SplitText leaves fpdf's cell margin on both sides, as
+			// CellFormat does, so the lines fit the cells drawn below.
+			split[i] = pdf.SplitText(cells[i], c.w)
+			n = max(n, len(split[i]))
+		}
+		h := float64(n)*lh + 2*pad
+		if pdf.GetY()+h > pageH-pdfBottom {
+			pdf.AddPage()
+			if !head {
+				drawRow(heads, true, false)
+				p.font(isBold, 7.5)
+			}
+		}
+		x, y := pdfMargin, pdf.GetY()
+		p.draw(colGrid)
+		pdf.SetLineWidth(0.2)
+		for i, c := range cols {
+			style := "D"
+			if head {
+				p.fill(colHeadFill)
+				style = "FD"
+			}
+			pdf.Rect(x, y, c.w, h, style)
+			for j, l := range split[i] {
+				pdf.SetXY(x, y+pad+float64(j)*lh)
+				pdf.CellFormat(c.w, lh, l, "", 0, c.align, false, 0, "")
+			}
+			x += c.w
+		}
+		pdf.SetXY(pdfMargin, y+h)
+	}
+	drawRow(heads, true, false)
+	for i, r := range rows {
+		drawRow(r, false, bold != nil && bold(i))
+	}
+}
+
+// indicesTable lists every index on the headline basis, each aspect
+// followed by its criteria and the overall index last, with the unweighted
+// estimate beside it as a diagnostic.
+func (p *pdfDoc) indicesTable() {
+	m, wd, rep := p.m, p.wd, p.rep
+	ov := overallIndex(rep)
+	strat := ov == nil || ov.Stratified != nil
+	p.heading(wd.indicesTable + " (" + m.basisLabel(strat) + ")")
+	hasBase := rep.Baseline != nil
+	cols := []pdfCol{{wd.colCode, 12, "L"}, {wd.colText, 0, "L"}, {wd.colEstimate, 13, "R"},
+		{wd.colCI, 26, "C"}, {wd.colN, 11, "R"}}
+	if strat {
+		cols = append(cols, pdfCol{upperFirst(m.basisLabel(false)), 15, "R"})
+	}
+	if hasBase {
+		cols = append(cols, pdfCol{fmt.Sprintf(wd.baselineEstimate, rep.Baseline.Year), 14, "R"},
+			pdfCol{wd.colChange, 16, "R"}, pdfCol{wd.colVerdict, 29, "L"})
+	}
+	fitText(cols)
+	var rows [][]string
+	var bold []bool
+	add := func(idx *index.Index) {
+		est, ch, _ := headline(idx)
+		code := idx.ID
+		if idx.Kind == index.KindOverall {
+			code = "" // its label says it; "overall" would not fit the column
+		}
+		r := []string{code, plain(m.indexLabel(idx))}
+		if est != nil {
+			r = append(r, m.pct(est.Value), m.ci(est.CILow, est.CIHigh), m.count(est.N))
+		} else {
+			r = append(r, "–", "–", "–")
+		}
+		if strat {
+			r = append(r, m.pct(value(idx.Unweighted)))
+		}
+		if hasBase {
+			if ch != nil {
+				r = append(r, m.pct(ch.BaselineEstimate), m.pointsNum(ch.Diff), m.verdictLabel(ch.Verdict))
+			} else {
+				r = append(r, "–", "–", m.verdictLabel(index.InsufficientData))
+			}
+		}
+		rows = append(rows, r)
+		bold = append(bold, idx.Kind != index.KindQuestion)
+	}
+	for _, idx := range readingOrder(rep) {
+		add(idx)
+	}
+	p.table(cols, rows, func(i int) bool { return bold[i] })
+}
+
+// readingOrder returns the indices of rep for people: each aspect followed
+// by its criteria, then anything else in report order, the overall index
+// last. The report's own order (questions, aspects, overall) suits machines.
+func readingOrder(rep *index.Report) []*index.Index {
+	var out []*index.Index
+	done := make([]bool, len(rep.Indices))
+	for i := range rep.Indices {
+		a := &rep.Indices[i]
+		if a.Kind != index.KindAspect {
+			continue
+		}
+		out = append(out, a)
+		done[i] = true
+		for j := range rep.Indices {
+			q := &rep.Indices[j]
+			if q.Kind == index.KindQuestion && q.Aspect == a.ID {
+				out = append(out, q)
+				done[j] = true
+			}
+		}
+	}
+	var last []*index.Index
+	for i := range rep.Indices {
+		if done[i] {
+			continue
+		}
+		if rep.Indices[i].Kind == index.KindOverall {
+			last = append(last, &rep.Indices[i])
+			continue
+		}
+		out = append(out, &rep.Indices[i])
+	}
+	return append(out, last...)
+}
+
+// fitText gives the column of width 0 what is left of the page width.
+func fitText(cols []pdfCol) {
+	used := 0.0
+	for _, c := range cols {
+		used += c.w
+	}
+	for i := range cols {
+		if cols[i].w == 0 {
+			cols[i].w = pdfWidth - used
+		}
+	}
+}
+
+// agencyTable draws the league table: highest index first, the Holm
+// verdict, and a star on agencies whose sample is too small for ±5 %.
+func (p *pdfDoc) agencyTable() {
+	m, wd, rep := p.m, p.wd, p.rep
+	p.heading(wd.agencyTable)
+	p.font(false, 8.5)
+	p.para(4.5, wd.agencyBasis)
+	p.pdf.Ln(1)
+	if len(rep.Agencies) == 0 {
+		p.para(4.5, wd.noAgencies)
+		return
+	}
+	hasChange := false
+	for _, a := range rep.Agencies {
+		hasChange = hasChange || a.Change != nil
+	}
+	cols := []pdfCol{{wd.colNo, 9, "R"}, {wd.colAgencyName, 0, "L"}, {wd.colN, 12, "R"},
+		{wd.colEstimate, 14, "R"}, {wd.colCI, 27, "C"}}
+	if hasChange {
+		cols = append(cols, pdfCol{wd.colChange, 16, "R"}, pdfCol{wd.colPHolm, 14, "R"},
+			pdfCol{wd.colVerdictHolm, 31, "L"})
+	}
+	fitText(cols)
+	var rows [][]string
+	indicative := false
+	for i, a := range leagueOrder(rep.Agencies) {
+		name := plain(m.agencyName(a.Agency))
+		if name != a.Agency {
+			name += " (" + a.Agency + ")"
+		}
+		if a.Indicative {
+			name += " *"
+			indicative = true
+		}
+		r := []string{m.count(i + 1), name, m.count(a.N), m.pct(a.Estimate), m.ci(a.CILow, a.CIHigh)}
+		if hasChange {
+			if c := a.Change; c != nil {
+				r = append(r, m.pointsNum(c.Diff), m.pnum(c.PHolm), m.verdictLabel(c.VerdictHolm))
+			} else {
+				r = append(r, "–", "–", m.verdictLabel(index.InsufficientData))
+			}
+		}
+		rows = append(rows, r)
+	}
+	p.table(cols, rows, nil)
+	if indicative {
+		p.pdf.Ln(1.5)
+		p.font(false, 7.5)
+		p.para(4, wd.indicativeNote)
+	}
+}
+
+// methodNotes writes the method notes as a bulleted list.
+func (p *pdfDoc) methodNotes() {
+	p.heading(p.wd.methodHead)
+	p.font(false, 8.5)
+	for _, n := range methodNotes(p.rep, p.m) {
+		p.pdf.SetX(pdfMargin)
+		p.pdf.CellFormat(4, 4.5, "•", "", 0, "L", false, 0, "")
+		p.pdf.SetLeftMargin(pdfMargin + 4)
+		p.para(4.5, n)
+		p.pdf.SetLeftMargin(pdfMargin)
+		p.pdf.Ln(1)
+	}
+}
+
+// pnum writes a p-value without the "p =": "0,012" or "< 0,001".
+func (m Meta) pnum(p *float64) string {
+	return strings.TrimPrefix(strings.TrimPrefix(m.pvalue(p), "p = "), "p ")
+}
+
+// plain makes free text fit for a PDF line or an SVG label: control
+// characters (a tab or line break in an agency name) have no glyph and show
+// as boxes, so they become spaces, and surrounding space is dropped.
+func plain(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s))
+}
+
+// upperFirst capitalises the first letter, for a label used as a heading.
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
+}

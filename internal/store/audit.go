@@ -1,0 +1,58 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// AuditEntry is one line of the audit log.
+type AuditEntry struct {
+	At                    time.Time
+	Actor, Action, Detail string
+}
+
+// Audit records what an actor (an official's email, "api:<key name>", "cli" or "system") did.
+// Details never hold secrets or citizens' free text.
+func (s *Store) Audit(ctx context.Context, actor, action, detail string) error {
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		return audit(ctx, tx, now, actor, action, detail)
+	})
+}
+
+func audit(ctx context.Context, tx *sql.Tx, now time.Time, actor, action, detail string) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, ?, ?)`,
+		formatTime(now), actor, action, detail); err != nil {
+		return fmt.Errorf("store: audit: %w", err)
+	}
+	return nil
+}
+
+// ListAudit returns the newest entries first, at most limit, optionally only one action.
+func (s *Store) ListAudit(ctx context.Context, action string, limit int) ([]AuditEntry, error) {
+	q := `SELECT at, actor, action, detail FROM audit_log`
+	var args []any
+	if action != "" {
+		q += ` WHERE action = ?`
+		args = append(args, action)
+	}
+	rows, err := s.r.QueryContext(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list audit: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		var at string
+		if err := rows.Scan(&at, &e.Actor, &e.Action, &e.Detail); err != nil {
+			return nil, fmt.Errorf("store: list audit: %w", err)
+		}
+		if e.At, err = parseTime(at); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

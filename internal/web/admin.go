@@ -1,0 +1,269 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"sipas/internal/auth"
+	"sipas/internal/i18n"
+	"sipas/internal/index"
+	"sipas/internal/report"
+	"sipas/internal/store"
+	"sipas/internal/survey"
+)
+
+// adminPage is the data every /admin/ page gets.
+type adminPage struct {
+	page
+	Official auth.Official
+	CSRF     string
+	Path     string
+	Flash    string
+}
+
+func (s *Server) newAdminPage(c echo.Context, titleKey string) adminPage {
+	l := lang(c)
+	tok, _ := c.Get("csrf").(string)
+	return adminPage{
+		page:     page{Lang: l, Title: s.msgs.T(l, titleKey), SwitchURL: switchURL(c)},
+		Official: official(c), CSRF: tok, Path: c.Request().URL.Path, Flash: s.msgs.T(l, c.QueryParam("flash")),
+	}
+}
+
+// audit records an official's action; a failure to audit is logged here, at the edge, and
+// does not undo what was done.
+func (s *Server) audit(c echo.Context, action, detail string) {
+	actor := official(c).Email
+	if k, ok := c.Get(ctxAPIKey).(store.APIKey); ok {
+		actor = "api:" + k.Name
+	}
+	if err := s.store.Audit(c.Request().Context(), actor, action, detail); err != nil {
+		s.log.Error("audit", "err", err, "action", action)
+	}
+}
+
+// filterForm is the dashboard's and the report API's query: year, baseline and scope.
+type filterForm struct {
+	Year           int    `query:"year"`
+	Baseline       string `query:"baseline"`
+	BaselineSource string `query:"baseline_source"`
+	Agency         string `query:"agency"`
+	Level          string `query:"level"`
+	Channel        string `query:"channel"`
+	Survey         string `query:"survey"`
+}
+
+// query turns the form into a report query. Agency users are confined to their agency: a
+// request for another agency is refused rather than silently narrowed.
+func (f filterForm) query(o *auth.Official, defaultYear int) (report.Query, error) {
+	qy := report.Query{Year: f.Year, BaselineSource: f.BaselineSource}
+	if qy.Year == 0 {
+		qy.Year = defaultYear
+	}
+	if f.Baseline != "" && f.Baseline != "none" {
+		y, err := strconv.Atoi(f.Baseline)
+		if err != nil {
+			return qy, errBadRequest("invalid_baseline", "baseline must be a year")
+		}
+		qy.BaselineYear = y
+	}
+	qy.Filters = index.Filters{Agency: optional(f.Agency), Level: optional(f.Level), Channel: optional(f.Channel)}
+	if o != nil {
+		if scope := o.ScopeAgency(); scope != "" || o.Role == auth.RoleAgency {
+			if f.Agency != "" && f.Agency != o.AgencyCode {
+				return qy, auth.ErrForbidden
+			}
+			qy.Filters.Agency = &o.AgencyCode
+		}
+	}
+	if err := qy.Validate(); err != nil {
+		return qy, errInvalid("invalid_query", err.Error())
+	}
+	return qy, nil
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// currentYear is this year in Vietnam time.
+func currentYear() int {
+	y, _ := store.YearMonth(time.Now())
+	return y
+}
+
+// dashboard is everything /admin/ shows for one query.
+type dashboard struct {
+	Query       report.Query
+	Report      *index.Report
+	Overall     *index.Index
+	Aspects     []index.Index
+	Questions   []index.Index
+	AgencyNames map[string]string
+	Rates       map[string]store.ResponseRate
+	Trend       []report.TrendPoint
+	Expect      []expectationShare
+	AspectSVG   template.HTML
+	TrendSVG    template.HTML
+	Years       []int
+	Agencies    []store.Agency
+	Survey      *survey.Questionnaire
+}
+
+type expectationShare struct {
+	Code, Label string
+	Count       int
+	Share       float64
+}
+
+// loadDashboard reads and computes the dashboard: the report, this year's months (trend and
+// expectation shares in the same pass over the responses) and the response rates.
+func (s *Server) loadDashboard(ctx context.Context, q *survey.Questionnaire, qy report.Query, l string) (*dashboard, error) {
+	rep, err := report.Build(ctx, s.store, q, qy)
+	if err != nil {
+		return nil, err
+	}
+	d := &dashboard{Query: qy, Report: rep, Survey: q, AgencyNames: map[string]string{}, Rates: map[string]store.ResponseRate{}}
+	if d.Agencies, err = s.store.ListAgencies(ctx); err != nil {
+		return nil, err
+	}
+	for _, a := range d.Agencies {
+		d.AgencyNames[a.Code] = a.Name
+	}
+	for i := range rep.Indices {
+		switch ix := &rep.Indices[i]; ix.Kind {
+		case index.KindQuestion:
+			d.Questions = append(d.Questions, *ix)
+		case index.KindAspect:
+			d.Aspects = append(d.Aspects, *ix)
+		default:
+			d.Overall = ix
+		}
+	}
+	ys, err := s.store.LoadYear(ctx, q, qy.Year, qy.Filters, true)
+	if err != nil {
+		return nil, err
+	}
+	pops, err := s.store.Populations(ctx, qy.Year)
+	if err != nil {
+		return nil, err
+	}
+	months := make([]int, 0, len(ys.ByMonth))
+	for m := range ys.ByMonth {
+		months = append(months, m)
+	}
+	sort.Ints(months)
+	for _, m := range months {
+		mr, err := index.Compute(index.Input{Design: report.Design(q), Current: ys.ByMonth[m].Summary(), Populations: pops})
+		if err != nil {
+			return nil, err
+		}
+		d.Trend = append(d.Trend, trendPoint(m, mr))
+	}
+	if q.Expectation != nil {
+		for _, o := range q.Expectation.Options {
+			share := 0.0
+			if n := ys.Whole.Respondents(); n > 0 {
+				share = float64(ys.Expectations[o.Code]) / float64(n)
+			}
+			d.Expect = append(d.Expect, expectationShare{Code: o.Code, Label: o.Text.In(l), Count: ys.Expectations[o.Code], Share: share})
+		}
+	}
+	scope := ""
+	if qy.Filters.Agency != nil {
+		scope = *qy.Filters.Agency
+	}
+	rates, err := s.store.ResponseRates(ctx, qy.Year, scope)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rates {
+		d.Rates[r.AgencyCode] = r
+	}
+	if d.Years, err = s.store.Years(ctx, q.ID); err != nil {
+		return nil, err
+	}
+	meta := s.reportMeta(q, l, d.AgencyNames, qy)
+	d.AspectSVG = template.HTML(report.AspectChartSVG(rep, meta))
+	d.TrendSVG = template.HTML(report.TrendChartSVG(d.Trend, meta))
+	return d, nil
+}
+
+// trendPoint is one month's overall index: stratified when every agency has its receipts,
+// else unweighted.
+func trendPoint(month int, r *index.Report) report.TrendPoint {
+	p := report.TrendPoint{Month: month}
+	for _, ix := range r.Indices {
+		if ix.Kind != index.KindOverall {
+			continue
+		}
+		e := ix.Stratified
+		if e == nil {
+			e = ix.Unweighted
+		}
+		p.Estimate, p.Low, p.High, p.N = e.Value, e.CILow, e.CIHigh, e.N
+	}
+	return p
+}
+
+// reportMeta describes a report for the writers: language, scope and agency names.
+func (s *Server) reportMeta(q *survey.Questionnaire, l string, names map[string]string, qy report.Query) report.Meta {
+	scope := s.msgs.T(l, "scope.all")
+	if qy.Filters.Agency != nil {
+		scope = names[*qy.Filters.Agency]
+	} else if qy.Filters.Level != nil {
+		scope = s.msgs.T(l, "level."+*qy.Filters.Level)
+	}
+	if qy.Filters.Channel != nil {
+		scope += " · " + s.msgs.T(l, "channel."+*qy.Filters.Channel)
+	}
+	return report.Meta{Survey: q, Lang: l, Scope: scope, AgencyNames: names, Generated: time.Now().In(store.Vietnam)}
+}
+
+type dashboardPage struct {
+	adminPage
+	D      *dashboard
+	Form   filterForm
+	Export string // query string of the download links
+}
+
+// handleDashboard handles "GET /admin/": the indices of one year against a baseline.
+func (s *Server) handleDashboard(c echo.Context) error {
+	var f filterForm
+	if err := (&echo.DefaultBinder{}).BindQueryParams(c, &f); err != nil {
+		return errBadRequest("invalid_query", "invalid filters")
+	}
+	q, err := s.surveys.Get(f.Survey)
+	if err != nil {
+		return err
+	}
+	o := official(c)
+	if f.Baseline == "" {
+		f.Baseline = "2023"
+	}
+	qy, err := f.query(&o, currentYear())
+	if err != nil {
+		return err
+	}
+	d, err := s.loadDashboard(c.Request().Context(), q, qy, lang(c))
+	if err != nil {
+		return err
+	}
+	f.Year = qy.Year
+	return s.render(c, http.StatusOK, "admin_dashboard.html", dashboardPage{
+		adminPage: s.newAdminPage(c, "dash.title"), D: d, Form: f, Export: c.Request().URL.RawQuery,
+	})
+}
+
+var _ = fmt.Sprint
+var _ = i18n.Lang

@@ -1,0 +1,87 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"sipas/internal/auth"
+	"sipas/internal/report"
+	"sipas/internal/store"
+)
+
+// responsesWriter is the streaming writer of a raw export format.
+type responsesWriter interface {
+	Write(report.ResponseRecord) error
+	Close() error
+}
+
+// handleResponsesExport handles "GET /api/v1/responses?year=&agency=&format=csv|xlsx": every
+// response in the responses.csv layout, streamed row by row.
+func (s *Server) handleResponsesExport(c echo.Context) error {
+	year, err := strconv.Atoi(c.QueryParam("year"))
+	if err != nil {
+		return errBadRequest("missing_year", "year is required, e.g. ?year=2026")
+	}
+	format := c.QueryParam("format")
+	if format == "" {
+		format = "csv"
+	}
+	if format != "csv" && format != "xlsx" {
+		return errBadRequest("invalid_format", "format must be csv or xlsx")
+	}
+	q, err := s.surveys.Get(c.QueryParam("survey"))
+	if err != nil {
+		return errInvalid("unknown_survey", err.Error())
+	}
+	agency := c.QueryParam("agency")
+	if o := readerOfficial(c); o != nil {
+		if !o.Can(auth.PermExportRaw) {
+			return auth.ErrForbidden
+		}
+		if scope := o.ScopeAgency(); scope != "" || o.Role == auth.RoleAgency {
+			if agency != "" && agency != o.AgencyCode {
+				return auth.ErrForbidden
+			}
+			agency = o.AgencyCode
+		}
+	}
+	s.audit(c, "responses.export", fmt.Sprintf("format=%s year=%d agency=%s", format, year, agency))
+	name := fmt.Sprintf("%s_responses_%d", q.ID, year)
+	if agency != "" {
+		name += "_" + agency
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+"."+format+`"`)
+	var w responsesWriter
+	if format == "csv" {
+		h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+		w = report.NewResponsesCSV(c.Response(), q.Codes())
+	} else {
+		h.Set(echo.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		xw, err := report.NewResponsesXLSX(c.Response(), q.Codes())
+		if err != nil {
+			return err
+		}
+		w = xw
+	}
+	c.Response().WriteHeader(http.StatusOK)
+	answers := make([]uint8, len(q.Codes()))
+	err = s.store.ExportResponses(c.Request().Context(), q.ID, year, agency, func(r *store.ExportRow) error {
+		if err := q.DecodeAnswers(r.Answers, answers); err != nil {
+			return err
+		}
+		return w.Write(report.ResponseRecord{ResponseID: r.ResponseID, AgencyCode: r.AgencyCode, Channel: r.Channel,
+			SubmittedAt: r.SubmittedAt, Answers: answers, Comment: r.Comment})
+	})
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		// The status is sent; all that is left is to log and cut the download short.
+		s.log.Error("export responses", "err", err)
+	}
+	return nil
+}
