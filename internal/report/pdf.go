@@ -86,7 +86,11 @@ func WritePDF(w io.Writer, rep *index.Report, m Meta, fonts fs.FS) error {
 		}
 		p.font(false, 7.5)
 		p.color(colMuted)
-		pdf.CellFormat(0, 4, fmt.Sprintf("%s · %d · %s", p.wd.title, rep.Year, m.Scope), "", 1, "L", false, 0, "")
+		running := fmt.Sprintf("%s · %d", p.wd.title, rep.Year)
+		if m.Scope != "" {
+			running += " · " + plain(m.Scope)
+		}
+		pdf.CellFormat(0, 4, running, "", 1, "L", false, 0, "")
 		p.color([3]int{})
 		pdf.Ln(2)
 	})
@@ -166,7 +170,7 @@ func (p *pdfDoc) cover() {
 	}
 	line := fmt.Sprintf("%s: %d", wd.year, rep.Year)
 	if m.Scope != "" {
-		line += " · " + wd.scope + ": " + m.Scope
+		line += " · " + wd.scope + ": " + plain(m.Scope)
 	}
 	p.para(5, line)
 	p.para(5, wd.baseline+": "+m.baselineLabel(rep))
@@ -390,9 +394,9 @@ func (p *pdfDoc) indicesTable() {
 	p.heading(wd.indicesTable + " (" + m.basisLabel(strat) + ")")
 	hasBase := rep.Baseline != nil
 	cols := []pdfCol{{wd.colCode, 12, "L"}, {wd.colText, 0, "L"}, {wd.colEstimate, 13, "R"},
-		{wd.colCI, 26, "C"}, {wd.colN, 11, "R"}}
+		{wd.colCI, 26, "C"}, {wd.colNShort, 11, "R"}}
 	if strat {
-		cols = append(cols, pdfCol{upperFirst(m.basisLabel(false)), 15, "R"})
+		cols = append(cols, pdfCol{upperFirst(m.basisLabel(false)), 17, "R"})
 	}
 	if hasBase {
 		cols = append(cols, pdfCol{fmt.Sprintf(wd.baselineEstimate, rep.Baseline.Year), 14, "R"},
@@ -496,11 +500,11 @@ func (p *pdfDoc) agencyTable() {
 	for _, a := range rep.Agencies {
 		hasChange = hasChange || a.Change != nil
 	}
-	cols := []pdfCol{{wd.colNo, 9, "R"}, {wd.colAgencyName, 0, "L"}, {wd.colN, 12, "R"},
+	cols := []pdfCol{{wd.colNo, 9, "R"}, {wd.colAgencyName, 0, "L"}, {wd.colNShort, 12, "R"},
 		{wd.colEstimate, 14, "R"}, {wd.colCI, 27, "C"}}
 	if hasChange {
 		cols = append(cols, pdfCol{wd.colChange, 16, "R"}, pdfCol{wd.colPHolm, 14, "R"},
-			pdfCol{wd.colVerdictHolm, 31, "L"})
+			pdfCol{wd.colVerdictHolmShort, 31, "L"})
 	}
 	fitText(cols)
 	var rows [][]string

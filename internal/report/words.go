@@ -1,9 +1,9 @@
 package report
 
 // words is every piece of fixed wording the writers show, in one language.
-// The terms are those of GLOSSARY.md; keeping both languages side by side in
-// one struct makes a missing translation a compile error rather than a key
-// shown on an official's report.
+// The terms are those of GLOSSARY.md. Both languages fill the same struct,
+// and TestWords fails on a field either leaves empty, so a missing
+// translation is caught by the tests rather than on an official's report.
 type words struct {
 	title, overall                                        string
 	kindQuestion, kindAspect, kindOverall                 string
@@ -15,19 +15,19 @@ type words struct {
 	filters, noFilters, filterAgency, filterLevel         string
 	filterChannel                                         string
 	levels, channels                                      map[string]string
-	respondents, generated, conclusion, diagnostic        string
-	headlineIndex, ciLow, ciHigh, changeFrom, changeCI    string
-	pValue, baselineEstimate, unweightedFallback          string
+	respondents, generated, diagnostic                    string
+	headlineIndex, changeFrom                             string
+	baselineEstimate, unweightedFallback                  string
 	sentenceIndex, sentenceNoData, sentenceChange         string
 	sentenceNoChangeData                                  string
 	sheetSummary, sheetIndices, sheetAgencies, sheetNotes string
-	sheetResponses                                        string
 	colCode, colKind, colAspect, colText, colBasis        string
 	colEstimate, colCILow, colCIHigh, colSE, colN         string
 	colNEff, colDeff, colChange, colChangeLow             string
 	colChangeHigh, colP, colVerdict, colBaseEst           string
 	colBaseN, colDropped, colNo, colAgency, colAgencyName string
 	colPHolm, colVerdictHolm, colNote, colCI              string
+	colNShort, colVerdictHolmShort                        string // narrow PDF columns
 	agencyTable, agencyBasis, indicesTable, chartTitle    string
 	chartThisYear, chartBaseline, chartCINote, methodHead string
 	page, noAgencies, noAspects                           string
@@ -71,14 +71,9 @@ var viWords = words{
 
 	respondents:        "Số phiếu",
 	generated:          "Ngày lập báo cáo",
-	conclusion:         "Kết luận",
 	diagnostic:         "Chỉ số chung không trọng số (để đối chiếu)",
 	headlineIndex:      "Chỉ số hài lòng chung",
-	ciLow:              "Cận dưới khoảng tin cậy 95%",
-	ciHigh:             "Cận trên khoảng tin cậy 95%",
 	changeFrom:         "Chênh lệch so với năm %d (điểm %%)",
-	changeCI:           "Khoảng tin cậy 95% của chênh lệch",
-	pValue:             "Giá trị p",
 	baselineEstimate:   "Chỉ số năm %d",
 	unweightedFallback: "Chưa tính được chỉ số có trọng số (thiếu số hồ sơ của một số cơ quan); số liệu chính là số liệu không trọng số.",
 
@@ -87,39 +82,40 @@ var viWords = words{
 	sentenceChange:       "; %s so với năm %d (chênh lệch %s, khoảng tin cậy 95%%: %s; %s).",
 	sentenceNoChangeData: "; so với năm %d: chưa đủ dữ liệu.",
 
-	sheetSummary:   "Tổng hợp",
-	sheetIndices:   "Chỉ số",
-	sheetAgencies:  "Cơ quan",
-	sheetNotes:     "Phương pháp",
-	sheetResponses: "Phiếu khảo sát",
+	sheetSummary:  "Tổng hợp",
+	sheetIndices:  "Chỉ số",
+	sheetAgencies: "Cơ quan",
+	sheetNotes:    "Phương pháp",
 
-	colCode:        "Mã",
-	colKind:        "Loại",
-	colAspect:      "Yếu tố",
-	colText:        "Nội dung",
-	colBasis:       "Cơ sở tính",
-	colEstimate:    "Chỉ số",
-	colCILow:       "Cận dưới 95%",
-	colCIHigh:      "Cận trên 95%",
-	colSE:          "Sai số chuẩn",
-	colN:           "Cỡ mẫu",
-	colNEff:        "Cỡ mẫu hiệu dụng",
-	colDeff:        "Hệ số thiết kế",
-	colChange:      "Chênh lệch (điểm %)",
-	colChangeLow:   "Chênh lệch: cận dưới 95%",
-	colChangeHigh:  "Chênh lệch: cận trên 95%",
-	colP:           "p",
-	colVerdict:     "Kết luận",
-	colBaseEst:     "Chỉ số năm gốc",
-	colBaseN:       "Cỡ mẫu năm gốc",
-	colDropped:     "Tiêu chí không có câu trả lời (loại khỏi chỉ số)",
-	colNo:          "STT",
-	colAgency:      "Mã cơ quan",
-	colAgencyName:  "Cơ quan, đơn vị",
-	colPHolm:       "p (Holm)",
-	colVerdictHolm: "Kết luận (hiệu chỉnh so sánh bội Holm)",
-	colNote:        "Ghi chú",
-	colCI:          "Khoảng tin cậy 95%",
+	colCode:             "Mã",
+	colKind:             "Loại",
+	colAspect:           "Yếu tố",
+	colText:             "Nội dung",
+	colBasis:            "Cơ sở tính",
+	colEstimate:         "Chỉ số",
+	colCILow:            "Cận dưới 95%",
+	colCIHigh:           "Cận trên 95%",
+	colSE:               "Sai số chuẩn",
+	colN:                "Cỡ mẫu",
+	colNEff:             "Cỡ mẫu hiệu dụng",
+	colDeff:             "Hệ số thiết kế",
+	colChange:           "Chênh lệch (điểm %)",
+	colChangeLow:        "Chênh lệch: cận dưới 95%",
+	colChangeHigh:       "Chênh lệch: cận trên 95%",
+	colP:                "p",
+	colVerdict:          "Kết luận",
+	colBaseEst:          "Chỉ số năm gốc",
+	colBaseN:            "Cỡ mẫu năm gốc",
+	colDropped:          "Tiêu chí không có câu trả lời (loại khỏi chỉ số)",
+	colNo:               "STT",
+	colAgency:           "Mã cơ quan",
+	colAgencyName:       "Cơ quan, đơn vị",
+	colPHolm:            "p (Holm)",
+	colVerdictHolm:      "Kết luận (hiệu chỉnh so sánh bội Holm)",
+	colNote:             "Ghi chú",
+	colNShort:           "Cỡ mẫu",
+	colVerdictHolmShort: "Kết luận (Holm)",
+	colCI:               "Khoảng tin cậy 95%",
 
 	agencyTable:   "Bảng xếp hạng cơ quan, đơn vị",
 	agencyBasis:   "Chỉ số hài lòng chung của từng cơ quan (không trọng số), xếp từ cao đến thấp.",
@@ -185,14 +181,9 @@ var enWords = words{
 
 	respondents:        "Responses",
 	generated:          "Generated",
-	conclusion:         "Conclusion",
 	diagnostic:         "Overall index, unweighted (diagnostic)",
 	headlineIndex:      "Overall satisfaction index",
-	ciLow:              "95% confidence interval, lower limit",
-	ciHigh:             "95% confidence interval, upper limit",
 	changeFrom:         "Change from %d (percentage points)",
-	changeCI:           "95% confidence interval of the change",
-	pValue:             "p-value",
 	baselineEstimate:   "Index %d",
 	unweightedFallback: "No receipts-weighted index could be computed (some agencies lack receipt counts); the unweighted figures are the main figures.",
 
@@ -201,39 +192,40 @@ var enWords = words{
 	sentenceChange:       "; compared with %[2]d: %[1]s (change %[3]s, 95%% confidence interval %[4]s; %[5]s).",
 	sentenceNoChangeData: "; compared with %d: insufficient data.",
 
-	sheetSummary:   "Summary",
-	sheetIndices:   "Indices",
-	sheetAgencies:  "Agencies",
-	sheetNotes:     "Method",
-	sheetResponses: "Responses",
+	sheetSummary:  "Summary",
+	sheetIndices:  "Indices",
+	sheetAgencies: "Agencies",
+	sheetNotes:    "Method",
 
-	colCode:        "Code",
-	colKind:        "Kind",
-	colAspect:      "Aspect",
-	colText:        "Wording",
-	colBasis:       "Basis",
-	colEstimate:    "Index",
-	colCILow:       "95% lower",
-	colCIHigh:      "95% upper",
-	colSE:          "Standard error",
-	colN:           "Sample size",
-	colNEff:        "Effective sample size",
-	colDeff:        "Design effect",
-	colChange:      "Change (points)",
-	colChangeLow:   "Change: 95% lower",
-	colChangeHigh:  "Change: 95% upper",
-	colP:           "p",
-	colVerdict:     "Conclusion",
-	colBaseEst:     "Baseline index",
-	colBaseN:       "Baseline sample size",
-	colDropped:     "Criteria nobody answered (left out)",
-	colNo:          "No.",
-	colAgency:      "Agency code",
-	colAgencyName:  "Agency",
-	colPHolm:       "p (Holm)",
-	colVerdictHolm: "Conclusion (Holm multiple-comparison adjustment)",
-	colNote:        "Note",
-	colCI:          "95% confidence interval",
+	colCode:             "Code",
+	colKind:             "Kind",
+	colAspect:           "Aspect",
+	colText:             "Wording",
+	colBasis:            "Basis",
+	colEstimate:         "Index",
+	colCILow:            "95% lower",
+	colCIHigh:           "95% upper",
+	colSE:               "Standard error",
+	colN:                "Sample size",
+	colNEff:             "Effective sample size",
+	colDeff:             "Design effect",
+	colChange:           "Change (points)",
+	colChangeLow:        "Change: 95% lower",
+	colChangeHigh:       "Change: 95% upper",
+	colP:                "p",
+	colVerdict:          "Conclusion",
+	colBaseEst:          "Baseline index",
+	colBaseN:            "Baseline sample size",
+	colDropped:          "Criteria nobody answered (left out)",
+	colNo:               "No.",
+	colAgency:           "Agency code",
+	colAgencyName:       "Agency",
+	colPHolm:            "p (Holm)",
+	colVerdictHolm:      "Conclusion (Holm multiple-comparison adjustment)",
+	colNote:             "Note",
+	colNShort:           "n",
+	colVerdictHolmShort: "Conclusion (Holm)",
+	colCI:               "95% confidence interval",
 
 	agencyTable:   "Agency league table",
 	agencyBasis:   "Overall satisfaction index of each agency (unweighted), highest first.",

@@ -76,7 +76,7 @@ const (
 	fmtPct    = "0.0%"
 	fmtPct2   = "0.00%"
 	fmtPoints = "+0.0%;-0.0%;0.0%"
-	fmtP      = "0.0000"
+	fmtP      = "[<0.001]0.00E+00;0.0000" // 0.0000 would hide p = 0.00002
 	fmtCount  = "#,##0"
 	fmtDec1   = "#,##0.0"
 	fmtDec2   = "0.00"
