@@ -49,12 +49,8 @@ func (s *Server) handleResponsesExport(c echo.Context) error {
 		}
 	}
 	s.audit(c, "responses.export", fmt.Sprintf("format=%s year=%d agency=%s", format, year, agency))
-	name := fmt.Sprintf("%s_responses_%d", q.ID, year)
-	if agency != "" {
-		name += "_" + agency
-	}
 	h := c.Response().Header()
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+"."+format+`"`)
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+report.ResponsesFileName(q.ID, year, agency, format)+`"`)
 	var w responsesWriter
 	if format == "csv" {
 		h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
