@@ -50,14 +50,7 @@ func (s *Store) LoadSample(ctx context.Context, q *survey.Questionnaire, year in
 // LoadYear reads one year's responses in scope in a single pass, into the whole-year sample
 // and, when byMonth is set, one sample per month, counting the expectation choices too.
 func (s *Store) LoadYear(ctx context.Context, q *survey.Questionnaire, year int, f index.Filters, byMonth bool) (*YearSamples, error) {
-	design := index.Design{Questions: q.Codes()}
-	for _, a := range q.Aspects {
-		ia := index.Aspect{ID: a.ID}
-		for _, qq := range a.Questions {
-			ia.Questions = append(ia.Questions, qq.Code)
-		}
-		design.Aspects = append(design.Aspects, ia)
-	}
+	design := index.DesignOf(q)
 	ys := &YearSamples{Whole: index.NewSample(design), Expectations: map[string]int{}}
 	if byMonth {
 		ys.ByMonth = map[int]*index.Sample{}
