@@ -101,6 +101,9 @@ func (s *Server) funcs() template.FuncMap {
 			return i18n.Date(l, t.In(store.Vietnam)) + " " + t.In(store.Vietnam).Format("15:04")
 		},
 		"aspectTitle": func(q *survey.Questionnaire, id, l string) string {
+			if q == nil {
+				return id
+			}
 			for _, a := range q.Aspects {
 				if a.ID == id {
 					return a.Title.In(l)
