@@ -23,6 +23,9 @@ func cmdAPIKey(ctx context.Context, e env, args []string) error {
 		return usagef("name an action: create, list or revoke")
 	}
 	action := fs.Arg(0)
+	if action == "create" && strings.TrimSpace(*name) == "" {
+		return usagef("apikey create needs --name")
+	}
 	st, err := openStore(ctx, *db, discardLogger())
 	if err != nil {
 		return err

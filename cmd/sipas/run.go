@@ -38,14 +38,17 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"run the web service", cmdServe},
-		"demo":    {"serve a fresh demo database with sample agencies, receipts and two years of responses", cmdDemo},
-		"import":  {"import agencies, populations, responses or aggregates from CSV", cmdImport},
-		"report":  {"compute the indices and write JSON, CSV, XLSX or PDF", cmdReport},
-		"apikey":  {"create, list or revoke API keys for machine clients", cmdAPIKey},
-		"user":    {"add an official or change a password (read from stdin)", cmdUser},
-		"migrate": {"apply pending database migrations and list them", cmdMigrate},
-		"version": {"print the version", cmdVersion},
+		"serve":    {"run the web service", cmdServe},
+		"demo":     {"serve a fresh demo database with sample agencies, receipts and two years of responses", cmdDemo},
+		"import":   {"import agencies, populations, responses or aggregates from CSV", cmdImport},
+		"report":   {"compute the indices and write JSON, CSV, XLSX or PDF", cmdReport},
+		"apikey":   {"create, list or revoke API keys for machine clients", cmdAPIKey},
+		"user":     {"add an official or change a password (read from stdin)", cmdUser},
+		"migrate":  {"apply pending database migrations and list them", cmdMigrate},
+		"backup":   {"write a consistent copy of the live database", cmdBackup},
+		"loadtest": {"measure durable submissions per second against a running sipas (loopback only)", cmdLoadtest},
+		"token":    {"manage offline token-signing secrets, or mint signed tokens (reference)", cmdToken},
+		"version":  {"print the version", cmdVersion},
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,10 +24,23 @@ type serveConfig struct {
 	DB        string
 	Surveys   string
 	LogFormat string
+	// SubmitRate is submissions a minute per client address on POST /s/:token; 0 = no limit.
+	SubmitRate int
+	// TrustedProxies are the proxies whose X-Forwarded-For gives the client address.
+	TrustedProxies []*net.IPNet
+	// RetentionMonths blanks comments older than that many months; 0 keeps them.
+	RetentionMonths int
+	// TokenValidityDays is how many days after its minting day a signed token is good.
+	TokenValidityDays int
 }
 
 func (c serveConfig) String() string {
-	return fmt.Sprintf("addr=%s base_url=%s db=%s surveys=%s", c.Addr, c.BaseURL, c.DB, orEmbedded(c.Surveys))
+	proxies := make([]string, len(c.TrustedProxies))
+	for i, n := range c.TrustedProxies {
+		proxies[i] = n.String()
+	}
+	return fmt.Sprintf("addr=%s base_url=%s db=%s surveys=%s submit_rate=%d/min trusted_proxies=%s retention_months=%d token_validity_days=%d",
+		c.Addr, c.BaseURL, c.DB, orEmbedded(c.Surveys), c.SubmitRate, strings.Join(proxies, ","), c.RetentionMonths, c.TokenValidityDays)
 }
 
 func orEmbedded(dir string) string {
@@ -39,6 +53,9 @@ func orEmbedded(dir string) string {
 // serveFlags are the flags `serve` and `demo` share.
 type serveFlags struct {
 	addr, baseURL, logFormat, surveys, db *string
+	submitRate, retentionMonths           *int
+	tokenValidityDays                     *int
+	trustedProxies                        *string
 }
 
 func addServeFlags(fs *flag.FlagSet, db *string) *serveFlags {
@@ -48,6 +65,14 @@ func addServeFlags(fs *flag.FlagSet, db *string) *serveFlags {
 		logFormat: fs.String("log-format", envOr("SIPAS_LOG_FORMAT", "text"), "log `format`: text or json (env SIPAS_LOG_FORMAT)"),
 		surveys:   surveysFlag(fs),
 		db:        db,
+		submitRate: fs.Int("submit-rate", envInt("SIPAS_SUBMIT_RATE", 60),
+			"survey submissions a `minute` one client address may make (as many at once); 0 = no limit (env SIPAS_SUBMIT_RATE)"),
+		trustedProxies: fs.String("trusted-proxies", envOr("SIPAS_TRUSTED_PROXIES", ""),
+			"comma-separated `CIDRs` of reverse proxies whose X-Forwarded-For names the client, e.g. 127.0.0.1/32 (env SIPAS_TRUSTED_PROXIES); none: the TCP peer is the client"),
+		retentionMonths: fs.Int("retention-months", envInt("SIPAS_RETENTION_MONTHS", 0),
+			"blank free-text comments older than `N` months, keeping the answers (checked at start and daily); 0 = keep (env SIPAS_RETENTION_MONTHS)"),
+		tokenValidityDays: fs.Int("token-validity-days", envInt("SIPAS_TOKEN_VALIDITY_DAYS", store.DefaultTokenValidityDays),
+			"a signed (offline-minted) token may be opened until `N` days after its minting day (env SIPAS_TOKEN_VALIDITY_DAYS)"),
 	}
 }
 
@@ -65,6 +90,19 @@ func (f *serveFlags) config() (serveConfig, error) {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, usagef("--log-format must be text or json, not %q", c.LogFormat)
+	}
+	if c.SubmitRate = *f.submitRate; c.SubmitRate < 0 {
+		return c, usagef("--submit-rate must be 0 (no limit) or a positive number a minute, not %d", c.SubmitRate)
+	}
+	if c.RetentionMonths = *f.retentionMonths; c.RetentionMonths < 0 {
+		return c, usagef("--retention-months must be 0 (keep) or a positive number of months, not %d", c.RetentionMonths)
+	}
+	if c.TokenValidityDays = *f.tokenValidityDays; c.TokenValidityDays < 1 || c.TokenValidityDays > 3650 {
+		return c, usagef("--token-validity-days must be from 1 to 3650, not %d", c.TokenValidityDays)
+	}
+	var err error
+	if c.TrustedProxies, err = parseCIDRs(*f.trustedProxies); err != nil {
+		return c, usagef("--trusted-proxies: %v", err)
 	}
 	return c, nil
 }
@@ -102,7 +140,8 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 	if cat, err = withUploads(ctx, st, cat); err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{BaseURL: cfg.BaseURL, Assets: assets.FS, Surveys: cat, Logger: log}, st)
+	srv, err := web.New(web.Config{BaseURL: cfg.BaseURL, Assets: assets.FS, Surveys: cat, Logger: log,
+		SubmitRate: cfg.SubmitRate, TrustedProxies: cfg.TrustedProxies, TokenValidityDays: cfg.TokenValidityDays}, st)
 	if err != nil {
 		return err
 	}
@@ -123,6 +162,17 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
+	// The retention loop (retention.go) ends before the store closes: defers run last first.
+	retained := make(chan struct{})
+	defer func() { <-retained }()
+	rctx, stopRetention := context.WithCancel(ctx)
+	defer stopRetention()
+	go func() {
+		defer close(retained)
+		if cfg.RetentionMonths > 0 {
+			retainComments(rctx, st, cfg.RetentionMonths, log)
+		}
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -137,4 +187,41 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
 	return nil
+}
+
+// envInt is the default of an integer flag: the environment variable if it is a number.
+func envInt(key string, def int) int {
+	if v, err := strconv.Atoi(envOr(key, "")); err == nil {
+		return v
+	}
+	return def
+}
+
+// parseCIDRs reads a comma-separated list of CIDRs; a bare address is a one-address range.
+func parseCIDRs(list string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			ip := net.ParseIP(f)
+			if ip == nil {
+				return nil, fmt.Errorf("%q is not an address or CIDR", f)
+			}
+			bits := 128
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or CIDR", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

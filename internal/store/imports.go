@@ -140,15 +140,37 @@ func (s *Store) ImportResponses(ctx context.Context, file, surveyID, version str
 	return res, err
 }
 
-// Populations returns N_h for one year: the receipts sipas issued per agency, replaced by an
-// imported figure wherever one exists.
+// Populations returns N_h for one year: per agency, the receipts sipas issued (API, sheets),
+// plus the signed tokens minted offline, replaced by an imported figure wherever one exists.
+// Minted tokens are counted per minting day as the issuer reported (POST /api/v1/minted), or,
+// for a day without a report, as the minted receipts citizens opened; a report below what was
+// opened that day counts what was opened. So a minted receipt is never counted twice: its row
+// (source 'minted') is left out of the issued count.
 func (s *Store) Populations(ctx context.Context, year int) (index.Populations, error) {
 	rows, err := s.r.QueryContext(ctx, `
-		SELECT a.code, COALESCE(p.receipts, i.n)
-		FROM agencies a
-		LEFT JOIN populations p ON p.agency_id = a.id AND p.year = ?1
-		LEFT JOIN (SELECT agency_id, count(*) AS n FROM receipts WHERE year = ?1 GROUP BY agency_id) i ON i.agency_id = a.id
-		WHERE p.receipts IS NOT NULL OR i.n IS NOT NULL`, year)
+		WITH issued AS (
+			SELECT agency_id, count(*) AS n FROM receipts WHERE year = ?1 AND source != 'minted' GROUP BY agency_id
+		), scanned AS (
+			SELECT agency_id, minted_day AS day, count(*) AS n FROM receipts
+			WHERE year = ?1 AND source = 'minted' GROUP BY agency_id, minted_day
+		), reported AS (
+			SELECT agency_id, day, count AS n FROM minted_counts WHERE day >= ?2 AND day <= ?3
+		), days AS (
+			SELECT agency_id, day FROM scanned UNION SELECT agency_id, day FROM reported
+		), minted AS (
+			SELECT d.agency_id, sum(max(coalesce(r.n, 0), coalesce(sc.n, 0))) AS n
+			FROM days d
+			LEFT JOIN reported r ON r.agency_id = d.agency_id AND r.day = d.day
+			LEFT JOIN scanned sc ON sc.agency_id = d.agency_id AND sc.day = d.day
+			GROUP BY d.agency_id
+		)
+		SELECT code, n FROM (
+			SELECT a.code, COALESCE(p.receipts, coalesce(i.n, 0) + coalesce(m.n, 0)) AS n
+			FROM agencies a
+			LEFT JOIN populations p ON p.agency_id = a.id AND p.year = ?1
+			LEFT JOIN issued i ON i.agency_id = a.id
+			LEFT JOIN minted m ON m.agency_id = a.id
+		) WHERE n > 0`, year, fmt.Sprintf("%04d-01-01", year), fmt.Sprintf("%04d-12-31", year))
 	if err != nil {
 		return nil, fmt.Errorf("store: populations: %w", err)
 	}

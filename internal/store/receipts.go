@@ -81,8 +81,15 @@ func scanReceipt(row interface{ Scan(...any) error }) (Receipt, error) {
 
 // FindReceiptByTokenHash returns ErrNotFound for a hash no receipt has.
 func (s *Store) FindReceiptByTokenHash(ctx context.Context, hash string) (Receipt, error) {
-	r, err := scanReceipt(s.r.QueryRowContext(ctx, `SELECT `+receiptColumns+`
-		FROM receipts r JOIN agencies a ON a.id = r.agency_id WHERE r.token_hash = ?`, hash))
+	// Every survey page and submission starts here: the statement is prepared once.
+	const q = `SELECT ` + receiptColumns + ` FROM receipts r JOIN agencies a ON a.id = r.agency_id WHERE r.token_hash = ?`
+	var row *sql.Row
+	if st, err := s.readStmts.get(ctx, q); err == nil {
+		row = st.QueryRowContext(ctx, hash)
+	} else {
+		row = s.r.QueryRowContext(ctx, q, hash)
+	}
+	r, err := scanReceipt(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Receipt{}, ErrNotFound
 	}

@@ -165,24 +165,27 @@ func TestPopulations(t *testing.T) {
 	clk.Set(time.Date(2024, 12, 31, 17, 30, 0, 0, time.UTC))
 	issue("A", 1)
 
-	got, err := s.Populations(ctx, 2024)
+	pops, err := s.Populations(ctx, 2024)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := map[string]float64(pops)
 	if diff := cmp.Diff(map[string]float64{"A": 3, "B": 2}, got); diff != "" {
 		t.Errorf("Populations(2024) from issued receipts (-want +got):\n%s", diff)
 	}
-	got, err = s.Populations(ctx, 2025)
+	pops, err = s.Populations(ctx, 2025)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got = pops
 	if diff := cmp.Diff(map[string]float64{"A": 1}, got); diff != "" {
 		t.Errorf("Populations(2025) (-want +got):\n%s", diff)
 	}
-	got, err = s.Populations(ctx, 2023)
+	pops, err = s.Populations(ctx, 2023)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got = pops
 	if len(got) != 0 {
 		t.Errorf("Populations(2023) = %v, want empty", got)
 	}
@@ -199,10 +202,11 @@ func TestPopulations(t *testing.T) {
 	if got, want := res, (store.ImportResult{Created: 3}); got != want {
 		t.Errorf("ImportPopulations = %+v, want %+v", got, want)
 	}
-	got, err = s.Populations(ctx, 2024)
+	pops, err = s.Populations(ctx, 2024)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got = pops
 	if diff := cmp.Diff(map[string]float64{"A": 12000, "B": 2, "C": 450}, got); diff != "" {
 		t.Errorf("Populations(2024) after import (-want +got):\n%s", diff)
 	}
@@ -218,10 +222,11 @@ func TestPopulations(t *testing.T) {
 	if got, want := res, (store.ImportResult{Updated: 1, Unchanged: 1}); got != want {
 		t.Errorf("second ImportPopulations = %+v, want %+v", got, want)
 	}
-	got, err = s.Populations(ctx, 2024)
+	pops, err = s.Populations(ctx, 2024)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got = pops
 	if got, want := got["C"], 500.0; got != want {
 		t.Errorf("Populations(2024)[C] = %v, want %v", got, want)
 	}
@@ -234,10 +239,11 @@ func TestPopulations(t *testing.T) {
 	if !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("ImportPopulations with an unknown agency: err = %v, want ErrNotFound", err)
 	}
-	got, err = s.Populations(ctx, 2024)
+	pops, err = s.Populations(ctx, 2024)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got = pops
 	if got, want := got["B"], 2.0; got != want {
 		t.Errorf("Populations(2024)[B] after a refused import = %v, want %v (unchanged)", got, want)
 	}

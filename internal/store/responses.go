@@ -22,19 +22,34 @@ type Submission struct {
 }
 
 // SubmitResponse stores the answers to the receipt whose token hashes to tokenHash and marks
-// the receipt answered, in one transaction. It returns ErrNotFound for an unknown receipt and
-// receipt.ErrAlreadyUsed when the receipt was answered before (the first answer is kept).
+// the receipt answered, atomically. It returns ErrNotFound for an unknown receipt and
+// receipt.ErrAlreadyUsed when the receipt was answered before (the first answer is kept). It
+// returns nil only once the transaction holding the response has committed (synchronous=FULL:
+// it is on disk). Concurrent submissions share one transaction (group commit, batcher.go).
 func (s *Store) SubmitResponse(ctx context.Context, tokenHash string, sub Submission) error {
-	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		return submitResponse(ctx, tx, tokenHash, sub, now)
-	})
+	if s.b == nil {
+		return s.submitOne(ctx, tokenHash, sub)
+	}
+	return s.b.submit(ctx, tokenHash, sub)
 }
 
+const (
+	qFindReceiptForSubmit = `SELECT id, agency_id, channel, answered_at IS NOT NULL FROM receipts WHERE token_hash = ?`
+	qInsertResponse       = `INSERT INTO responses (response_id, receipt_id, agency_id, survey_id, survey_version,
+		channel, source, submitted_at, year, month, answers, expectations, comment)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qMarkAnswered = `UPDATE receipts SET answered_at = ? WHERE id = ?`
+)
+
 func submitResponse(ctx context.Context, tx *sql.Tx, tokenHash string, sub Submission, now time.Time) error {
+	return submitResponseIn(ctx, txStmts{tx: tx}, tokenHash, sub, now)
+}
+
+func submitResponseIn(ctx context.Context, tx txStmts, tokenHash string, sub Submission, now time.Time) error {
 	var receiptID, agencyID int64
 	var channel string
 	var answered bool
-	err := tx.QueryRowContext(ctx, `SELECT id, agency_id, channel, answered_at IS NOT NULL FROM receipts WHERE token_hash = ?`, tokenHash).
+	err := tx.queryRow(ctx, qFindReceiptForSubmit, tokenHash).
 		Scan(&receiptID, &agencyID, &channel, &answered)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
@@ -45,13 +60,13 @@ func submitResponse(ctx context.Context, tx *sql.Tx, tokenHash string, sub Submi
 	if answered {
 		return receipt.ErrAlreadyUsed
 	}
-	if err := insertResponse(ctx, tx, responseRecord{
+	if err := insertResponseIn(ctx, tx, responseRecord{
 		ResponseID: newResponseID(), ReceiptID: sql.NullInt64{Int64: receiptID, Valid: true}, AgencyID: agencyID,
 		Channel: channel, SubmittedAt: now, Submission: sub,
 	}); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE receipts SET answered_at = ? WHERE id = ?`, formatTime(now), receiptID); err != nil {
+	if _, err := tx.exec(ctx, qMarkAnswered, formatTime(now), receiptID); err != nil {
 		return fmt.Errorf("store: submit response: %w", err)
 	}
 	return nil
@@ -68,10 +83,12 @@ type responseRecord struct {
 }
 
 func insertResponse(ctx context.Context, tx *sql.Tx, r responseRecord) error {
+	return insertResponseIn(ctx, txStmts{tx: tx}, r)
+}
+
+func insertResponseIn(ctx context.Context, tx txStmts, r responseRecord) error {
 	year, month := YearMonth(r.SubmittedAt)
-	_, err := tx.ExecContext(ctx, `INSERT INTO responses (response_id, receipt_id, agency_id, survey_id, survey_version,
-		channel, source, submitted_at, year, month, answers, expectations, comment)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.exec(ctx, qInsertResponse,
 		r.ResponseID, r.ReceiptID, r.AgencyID, r.SurveyID, r.SurveyVersion, r.Channel, r.Source,
 		formatTime(r.SubmittedAt), year, month, r.Answers, r.Expectations, r.Comment)
 	if isUniqueViolation(err) && r.ReceiptID.Valid {

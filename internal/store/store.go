@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // years are counted in Asia/Ho_Chi_Minh time even without a system tz database
 
@@ -38,12 +39,23 @@ type Store struct {
 	now  func() time.Time
 	log  *slog.Logger
 	path string
+
+	b         *batcher  // group commit of submissions (batcher.go); nil with Options.NoGroupCommit
+	readStmts stmtCache // statements of the hot read path, prepared once on the readers
+	batches   batchStats
+	refusals  refusalBuffer // refused attempts not yet written (refusals.go)
+	stop      chan struct{} // closed by Close: background loops end
+	loops     sync.WaitGroup
+	closed    sync.Once
 }
 
 // Options tune Open. The zero value is fine.
 type Options struct {
 	Now    func() time.Time // clock, for tests
 	Logger *slog.Logger
+	// NoGroupCommit makes SubmitResponse run one transaction (and one fsync) per response
+	// instead of going through the group-commit writer: only for benchmarks and comparisons.
+	NoGroupCommit bool
 }
 
 // dsn builds the modernc DSN. busy_timeout comes first so the other pragmas already wait on a
@@ -96,12 +108,29 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open readers: %w", err)
 	}
 	s.r.SetMaxOpenConns(8)
+	s.readStmts.db = s.r
+	s.stop = make(chan struct{})
+	if !opts.NoGroupCommit {
+		s.b = newBatcher(s)
+	}
+	s.startRefusalFlusher()
 	return s, nil
 }
 
-// Close closes both pools.
+// Close answers the submissions already queued (their batch commits), writes the buffered
+// refusal counts, and closes both pools. Submissions after Close get ErrClosed.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	var err error
+	s.closed.Do(func() {
+		var berr error
+		if s.b != nil {
+			berr = s.b.close()
+		}
+		close(s.stop)
+		s.loops.Wait()
+		err = errors.Join(berr, s.flushRefusals(context.Background()), s.readStmts.close(), s.r.Close(), s.w.Close())
+	})
+	return err
 }
 
 // Ping checks that the database answers (for /healthz).

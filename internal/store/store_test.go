@@ -14,8 +14,21 @@ import (
 	"sipas/internal/store/storetest"
 )
 
-// wantTables are the tables of the schema after every migration.
+// wantTables are tables the citizen loop needs; later migrations may add more.
 var wantTables = []string{"agencies", "aggregates", "api_keys", "populations", "receipts", "responses", "schema_migrations", "settings"}
+
+func checkTables(t *testing.T, got []string) {
+	t.Helper()
+	have := map[string]bool{}
+	for _, n := range got {
+		have[n] = true
+	}
+	for _, n := range wantTables {
+		if !have[n] {
+			t.Errorf("table %s missing; tables are %v", n, got)
+		}
+	}
+}
 
 func tables(t *testing.T, s *store.Store) []string {
 	t.Helper()
@@ -44,9 +57,7 @@ func TestOpenMigratesEmptyDatabase(t *testing.T) {
 	if diff := cmp.Diff(embedded, got); diff != "" {
 		t.Errorf("applied migrations (-embedded +applied):\n%s", diff)
 	}
-	if diff := cmp.Diff(wantTables, tables(t, s)); diff != "" {
-		t.Errorf("tables (-want +got):\n%s", diff)
-	}
+	checkTables(t, tables(t, s))
 	if err := s.Ping(t.Context()); err != nil {
 		t.Errorf("Ping = %v, want nil", err)
 	}
@@ -62,6 +73,7 @@ func TestReopenIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	storetest.MustCreateAgency(t, s, "MG.STP", "Sở Tư pháp tỉnh Minh Giang", "province")
+	firstTables := tables(t, s)
 	appliedAt, err := s.QueryStrings(t.Context(), `SELECT name || ' ' || applied_at FROM schema_migrations ORDER BY name`)
 	if err != nil {
 		t.Fatal(err)
@@ -79,8 +91,8 @@ func TestReopenIsIdempotent(t *testing.T) {
 		if diff := cmp.Diff(appliedAt, again); diff != "" {
 			t.Errorf("reopen %d: schema_migrations changed (-first +reopened):\n%s", i+1, diff)
 		}
-		if diff := cmp.Diff(wantTables, tables(t, s)); diff != "" {
-			t.Errorf("reopen %d: tables (-want +got):\n%s", i+1, diff)
+		if diff := cmp.Diff(firstTables, tables(t, s)); diff != "" {
+			t.Errorf("reopen %d: tables changed (-first +reopened):\n%s", i+1, diff)
 		}
 		a, err := s.FindAgencyByCode(t.Context(), "MG.STP")
 		if err != nil {
@@ -195,8 +207,8 @@ func TestSettings(t *testing.T) {
 
 func TestYearMonthInVietnamTime(t *testing.T) {
 	tests := []struct {
-		at              time.Time
-		wantY, wantM    int
+		at           time.Time
+		wantY, wantM int
 	}{
 		{time.Date(2024, 12, 31, 16, 59, 59, 0, time.UTC), 2024, 12},
 		{time.Date(2024, 12, 31, 17, 0, 0, 0, time.UTC), 2025, 1}, // midnight in Hà Nội (UTC+7)

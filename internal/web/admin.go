@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"time"
@@ -131,7 +132,9 @@ type expectationShare struct {
 func (s *Server) loadDashboard(ctx context.Context, q *survey.Questionnaire, qy report.Query, l string) (*dashboard, error) {
 	rep, err := report.Build(ctx, s.store, q, qy)
 	if err != nil {
-		return nil, err
+		// A query the data cannot answer (an aggregate baseline with filters, or none
+		// imported) is the user's choice in the form, not an internal error; as the API does.
+		return nil, errInvalid("report_failed", err.Error())
 	}
 	d := &dashboard{Query: qy, Report: rep, Survey: q, AgencyNames: map[string]string{}, Rates: map[string]store.ResponseRate{}}
 	if d.Agencies, err = s.store.ListAgencies(ctx); err != nil {
@@ -234,7 +237,7 @@ type dashboardPage struct {
 	adminPage
 	D      *dashboard
 	Form   filterForm
-	Export string // query string of the download links
+	Export template.URL // query string of the download links (a URL part, so its & and = stay)
 }
 
 // handleDashboard handles "GET /admin/": the indices of one year against a baseline.
@@ -245,7 +248,7 @@ func (s *Server) handleDashboard(c echo.Context) error {
 	}
 	q, err := s.surveys.Get(f.Survey)
 	if err != nil {
-		return err
+		return errInvalid("unknown_survey", err.Error())
 	}
 	o := official(c)
 	if f.Baseline == "" {
@@ -261,8 +264,27 @@ func (s *Server) handleDashboard(c echo.Context) error {
 	}
 	f.Year = qy.Year
 	return s.render(c, http.StatusOK, "admin_dashboard.html", dashboardPage{
-		adminPage: s.newAdminPage(c, "dash.title"), D: d, Form: f, Export: c.Request().URL.RawQuery,
+		adminPage: s.newAdminPage(c, "dash.title"), D: d, Form: f, Export: template.URL(f.exportQuery(lang(c))),
 	})
+}
+
+// exportQuery is the query of the dashboard's download links: the year and baseline the page
+// shows (which it fills in when the URL has none) and its filters, never other parameters of
+// the page's URL such as a flash message.
+func (f filterForm) exportQuery(l string) string {
+	v := url.Values{}
+	v.Set("year", strconv.Itoa(f.Year))
+	v.Set("baseline", f.Baseline)
+	for k, val := range map[string]string{"baseline_source": f.BaselineSource, "agency": f.Agency, "level": f.Level,
+		"channel": f.Channel, "survey": f.Survey} {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	if l == "en" {
+		v.Set("lang", "en")
+	}
+	return v.Encode()
 }
 
 var _ = fmt.Sprint

@@ -50,8 +50,12 @@ func classify(err error) errorKind {
 		return errorKind{http.StatusGone, "expired", "expired"}
 	case errors.Is(err, auth.ErrUnauthorized):
 		return errorKind{http.StatusUnauthorized, "unauthorized", "badrequest"}
+	case errors.Is(err, errKioskDevice):
+		return errorKind{http.StatusForbidden, "forbidden", "kioskdevice"}
 	case errors.Is(err, auth.ErrForbidden):
 		return errorKind{http.StatusForbidden, "forbidden", "forbidden"}
+	case errors.Is(err, store.ErrRateLimited):
+		return errorKind{http.StatusTooManyRequests, "rate_limited", "ratelimited"}
 	case errors.As(err, &he):
 		switch he.Code {
 		case http.StatusNotFound:
@@ -126,17 +130,32 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case isAPI(c):
 		werr = c.JSON(k.status, map[string]any{"error": map[string]string{"code": k.code, "message": msg}})
 	default:
-		kind := "warn"
-		werr = s.message(c, k.status, kind, k.page)
+		werr = s.errorPage(c, k.status, k.page)
 	}
 	if werr != nil {
 		s.log.Error("write error response", "err", werr)
 	}
 }
 
+// errorPage renders the message page of a failed page request. Its language switch is a
+// query-only relative link ("?lang=en"), which the browser resolves against the current URL,
+// so the page never echoes the request path: on /s/:token that path is the citizen's token
+// (or, for a probe, text an attacker chose), and error pages must not carry either.
+func (s *Server) errorPage(c echo.Context, status int, key string) error {
+	l := lang(c)
+	other := "en"
+	if l == "en" {
+		other = "vi"
+	}
+	return s.render(c, status, "message.html", page{
+		Lang: l, Title: s.msgs.T(l, key+".title"), Body: s.msgs.T(l, key+".body"),
+		Kind: "warn", SwitchURL: "?lang=" + other,
+	})
+}
+
 func isAPI(c echo.Context) bool {
 	p := c.Request().URL.Path
-	return strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/metrics"
+	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/kiosk/api/") || p == "/healthz" || p == "/metrics"
 }
 
 // formError is a citizen form refused by validation: handleError counts the refusal and

@@ -19,6 +19,9 @@ import (
 // come with their agency scope; a key sees every agency.
 func (s *Server) requireReader(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		// Reports and raw exports are confidential: no browser or proxy keeps a copy (offices
+		// share computers).
+		c.Response().Header().Set("Cache-Control", "no-store")
 		if c.Request().Header.Get(echo.HeaderAuthorization) != "" {
 			return s.requireAPIKey(next)(c)
 		}
@@ -76,7 +79,11 @@ func (s *Server) handleReportIndex(c echo.Context) error {
 	if err != nil {
 		return errInvalid("report_failed", err.Error())
 	}
-	s.audit(c, "report.download", fmt.Sprintf("format=%s year=%d baseline=%d %s", format, qy.Year, qy.BaselineYear, c.QueryParam("agency")))
+	scope := ""
+	if qy.Filters.Agency != nil {
+		scope = "agency=" + *qy.Filters.Agency // the scope served, which for agency users is their own
+	}
+	s.audit(c, "report.download", fmt.Sprintf("format=%s year=%d baseline=%d %s", format, qy.Year, qy.BaselineYear, scope))
 	if format == "json" {
 		return c.JSON(http.StatusOK, rep)
 	}

@@ -76,8 +76,9 @@ func (s *Server) routes() {
 	keys.POST("/:id/revoke", s.handleKeyRevoke)
 	in.GET("/audit", s.handleAuditShow, can(auth.PermReadAudit))
 
-	e.RouteNotFound("/*", func(c echo.Context) error { return errNoRoute })
-	e.RouteNotFound("/api/*", func(c echo.Context) error { return errNoRoute })
+	// Counter tablets (/kiosk/...), sticker sheets, offline token secrets: kiosk.go.
+	s.kioskRoutes(e, in)
+
 }
 
 func (s *Server) handleHome(c echo.Context) error {

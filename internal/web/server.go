@@ -37,6 +37,9 @@ type Config struct {
 	// address (rate limit, login throttling) is the nearest address in X-Forwarded-For that is
 	// not one of them; with none, it is the TCP peer and X-Forwarded-For is ignored.
 	TrustedProxies []*net.IPNet
+	// TokenValidityDays is how many days after its minting date a signed (offline-minted)
+	// token may be opened; 0 means store.DefaultTokenValidityDays.
+	TokenValidityDays int
 }
 
 // Server is the sipas web service.

@@ -31,7 +31,14 @@ func (s *Server) surveyReceipt(c echo.Context) (receipt.Token, store.Receipt, er
 	if err != nil {
 		return "", store.Receipt{}, err
 	}
-	rc, err := s.store.FindReceiptByTokenHash(c.Request().Context(), tok.Hash())
+	var rc store.Receipt
+	if receipt.IsSigned(tok) {
+		// Minted offline: checked against its secret and validity window, and its receipt
+		// created on this first use (docs/tokens.md §5.3).
+		rc, err = s.store.AcceptSignedToken(c.Request().Context(), tok, s.tokenPolicy())
+	} else {
+		rc, err = s.store.FindReceiptByTokenHash(c.Request().Context(), tok.Hash())
+	}
 	if err != nil {
 		return "", store.Receipt{}, err
 	}
@@ -88,8 +95,8 @@ func (s *Server) handleSurveySubmit(c echo.Context) error {
 	resp, verrs := q.ParseForm(form, formFieldsIgnored...)
 	if verrs != nil {
 		p := s.newSurveyPage(c, tok, rc, q)
-		p.Errors, p.Values, p.Chosen, p.Comment = verrs, formValues(q, form), formChosen(q, form), form.Get("comment")
-		return s.render(c, http.StatusUnprocessableEntity, "survey.html", p)
+		p.Errors, p.Values, p.Chosen, p.Comment = verrs, formValues(q, form), formChosen(q, form), strings.ToValidUTF8(form.Get("comment"), "")
+		return &formError{verrs, func() error { return s.render(c, http.StatusUnprocessableEntity, "survey.html", p) }}
 	}
 	if err := s.store.SubmitResponse(c.Request().Context(), tok.Hash(), store.Submission{
 		SurveyID: q.ID, SurveyVersion: q.Version, Source: "web",

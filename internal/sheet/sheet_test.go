@@ -1,0 +1,169 @@
+package sheet
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"sipas/assets"
+	"sipas/internal/receipt"
+)
+
+func fonts(t *testing.T) fs.FS {
+	t.Helper()
+	f, err := fs.Sub(assets.FS, "fonts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// need returns the path of a test tool: skipped locally without it, a failure on CI.
+func need(tb testing.TB, name, pkg string) string {
+	tb.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			tb.Fatalf("%s not installed (apt-get install -y %s)", name, pkg)
+		}
+		tb.Skipf("%s not installed (apt-get install -y %s)", name, pkg)
+	}
+	return p
+}
+
+func testLabels(t *testing.T, n int, agency string) []Label {
+	t.Helper()
+	out := make([]Label, n)
+	for i := range out {
+		tok, err := receipt.NewToken()
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := receipt.SurveyURL("https://sipas.angiang.gov.vn", tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = Label{URL: u, Code: tok.ShortCode(), Agency: agency}
+	}
+	return out
+}
+
+// TestRenderScans renders 30 labels (a full page and part of a second), rasterises the PDF
+// at 200 dpi as a printer would, and reads every QR code back with zbar.
+func TestRenderScans(t *testing.T) {
+	pdftoppm := need(t, "pdftoppm", "poppler-utils")
+	zbarimg := need(t, "zbarimg", "zbar-tools")
+	labels := testLabels(t, 30, "Ủy ban nhân dân xã Mỹ Hòa Hưng, thành phố Long Xuyên, tỉnh An Giang")
+	var buf bytes.Buffer
+	if err := Render(t.Context(), &buf, fonts(t), labels, Options{Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(buf.Bytes(), []byte("%PDF-")) {
+		t.Fatalf("not a PDF: %.10q", buf.Bytes())
+	}
+	got := decodeSheet(t, pdftoppm, zbarimg, buf.Bytes())
+	var want []string
+	for _, l := range labels {
+		want = append(want, l.URL)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("decoded %d codes, want the %d URLs:\ngot  %q\nwant %q", len(got), len(want), got, want)
+	}
+
+	// The text is real text, in Vietnamese with its diacritics, and every short code is on it.
+	if pdftotext, err := exec.LookPath("pdftotext"); err == nil {
+		dir := t.TempDir()
+		in := filepath.Join(dir, "s.pdf")
+		if err := os.WriteFile(in, buf.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.CommandContext(t.Context(), pdftotext, "-layout", in, "-").Output()
+		if err != nil {
+			t.Fatalf("pdftotext: %v", err)
+		}
+		text := string(out)
+		for _, w := range []string{"Quét mã QR", "mức độ hài lòng", "Ủy ban nhân dân xã"} {
+			if !strings.Contains(text, w) {
+				t.Errorf("the PDF text lacks %q", w)
+			}
+		}
+		for _, l := range labels {
+			if !strings.Contains(text, l.Code) {
+				t.Errorf("the PDF text lacks the short code %s", l.Code)
+			}
+		}
+	}
+}
+
+// decodeSheet rasterises pdf with pdftoppm at 200 dpi and returns every QR code zbarimg finds on
+// every page.
+func decodeSheet(tb testing.TB, pdftoppm, zbarimg string, pdf []byte) []string {
+	tb.Helper()
+	dir := tb.TempDir()
+	in := filepath.Join(dir, "sheet.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	if out, err := exec.CommandContext(tb.Context(), pdftoppm, "-r", "200", "-png", in, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+		tb.Fatalf("pdftoppm: %v\n%s", err, out)
+	}
+	pages, err := filepath.Glob(filepath.Join(dir, "page*.png"))
+	if err != nil || len(pages) == 0 {
+		tb.Fatalf("pdftoppm wrote no pages (%v)", err)
+	}
+	var codes []string
+	for _, p := range pages {
+		out, err := exec.CommandContext(tb.Context(), zbarimg, "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", p).Output()
+		var ee *exec.ExitError
+		if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 4) { // 4: no code on the page
+			tb.Fatalf("zbarimg %s: %v", filepath.Base(p), err)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if line != "" {
+				codes = append(codes, line)
+			}
+		}
+	}
+	return codes
+}
+
+func TestRenderPages(t *testing.T) {
+	for _, n := range []int{1, PerPage, PerPage + 1} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Render(t.Context(), &buf, fonts(t), testLabels(t, n, "Sở Tư pháp"), Options{}); err != nil {
+				t.Fatal(err)
+			}
+			pages := bytes.Count(buf.Bytes(), []byte("/Type /Page\n")) + bytes.Count(buf.Bytes(), []byte("/Type /Page "))
+			if want := (n + PerPage - 1) / PerPage; pages != want {
+				t.Errorf("%d labels: %d pages, want %d", n, pages, want)
+			}
+		})
+	}
+}
+
+func TestRenderErrors(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Render(t.Context(), &buf, fonts(t), nil, Options{}); err == nil {
+		t.Error("no labels: want an error")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := Render(ctx, &buf, fonts(t), testLabels(t, 3, "X"), Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: err = %v, want context.Canceled", err)
+	}
+	if err := Render(t.Context(), &buf, os.DirFS(t.TempDir()), testLabels(t, 1, "X"), Options{}); err == nil {
+		t.Error("no fonts: want an error")
+	}
+}

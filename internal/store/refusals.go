@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Reasons a citizen's attempt is refused, as counted by CountRefusal.
+const (
+	RefusalUnknownToken   = "unknown_token"   // malformed, forged, revoked or unknown token
+	RefusalReusedToken    = "reused_token"    // the receipt was already answered
+	RefusalExpired        = "expired"         // the receipt is past its validity
+	RefusalRateLimited    = "rate_limited"    // too many submissions from one client address
+	RefusalInvalidAnswers = "invalid_answers" // the form failed validation
+	RefusalTooLarge       = "too_large"       // the body exceeded the limit
+)
+
+// refusalFlushInterval is how long a refusal count may wait in memory before it is written.
+const refusalFlushInterval = 10 * time.Second
+
+// RefusalCount is how many attempts were refused for one reason on one day.
+type RefusalCount struct {
+	Day    string // YYYY-MM-DD, Asia/Ho_Chi_Minh
+	Reason string
+	Count  int64
+}
+
+type refusalKey struct{ day, reason string }
+
+// refusalBuffer holds counts not yet written. It is keyed by day and reason, so a flood of
+// refused requests costs a map increment each and a handful of rows every flush.
+type refusalBuffer struct {
+	mu      sync.Mutex
+	pending map[refusalKey]int64
+}
+
+// CountRefusal counts one refused attempt. It does not touch the database: counts are
+// buffered and written every few seconds, when Refusals is called, and at Close, so an attack
+// cannot turn refused requests into write transactions.
+func (s *Store) CountRefusal(ctx context.Context, reason string) error {
+	if reason == "" || len(reason) > 32 {
+		return fmt.Errorf("store: count refusal: bad reason %q", reason)
+	}
+	k := refusalKey{s.now().In(Vietnam).Format(time.DateOnly), reason}
+	s.refusals.mu.Lock()
+	defer s.refusals.mu.Unlock()
+	if s.refusals.pending == nil {
+		s.refusals.pending = map[refusalKey]int64{}
+	}
+	s.refusals.pending[k]++
+	return nil
+}
+
+// Refusals returns the refusal counts of every day from since's day (in Vietnam time) on,
+// ordered by day and reason, including counts not yet flushed.
+func (s *Store) Refusals(ctx context.Context, since time.Time) ([]RefusalCount, error) {
+	if err := s.flushRefusals(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT day, reason, count FROM refusals WHERE day >= ? ORDER BY day, reason`,
+		since.In(Vietnam).Format(time.DateOnly))
+	if err != nil {
+		return nil, fmt.Errorf("store: refusals: %w", err)
+	}
+	defer rows.Close()
+	var out []RefusalCount
+	for rows.Next() {
+		var rc RefusalCount
+		if err := rows.Scan(&rc.Day, &rc.Reason, &rc.Count); err != nil {
+			return nil, fmt.Errorf("store: refusals: %w", err)
+		}
+		out = append(out, rc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: refusals: %w", err)
+	}
+	return out, nil
+}
+
+// flushRefusals writes the buffered counts in one transaction. On failure they are kept for
+// the next flush.
+func (s *Store) flushRefusals(ctx context.Context) error {
+	s.refusals.mu.Lock()
+	pending := s.refusals.pending
+	s.refusals.pending = nil
+	s.refusals.mu.Unlock()
+	if len(pending) == 0 {
+		return nil
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		for k, n := range pending {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO refusals (day, reason, count) VALUES (?, ?, ?)
+				ON CONFLICT (day, reason) DO UPDATE SET count = count + excluded.count`, k.day, k.reason, n); err != nil {
+				return fmt.Errorf("store: flush refusals: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.refusals.mu.Lock()
+		if s.refusals.pending == nil {
+			s.refusals.pending = map[refusalKey]int64{}
+		}
+		for k, n := range pending {
+			s.refusals.pending[k] += n
+		}
+		s.refusals.mu.Unlock()
+	}
+	return err
+}
+
+// startRefusalFlusher writes buffered refusal counts every refusalFlushInterval until Close.
+func (s *Store) startRefusalFlusher() {
+	s.loops.Add(1)
+	go func() {
+		defer s.loops.Done()
+		t := time.NewTicker(refusalFlushInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.stop:
+				return
+			case <-t.C:
+				if err := s.flushRefusals(context.Background()); err != nil {
+					s.log.Error("flush refusal counts", "err", err)
+				}
+			}
+		}
+	}()
+}

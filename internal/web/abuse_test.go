@@ -1,0 +1,170 @@
+package web_test
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"sipas/internal/receipt"
+	"sipas/internal/store"
+	"sipas/internal/store/storetest"
+	"sipas/internal/web"
+)
+
+// Abuse resistance of the citizen routes: the per-address submission limit, the refusal
+// counts, and /metrics.
+
+func unknownToken(t *testing.T) string {
+	t.Helper()
+	tok, err := receipt.NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(tok)
+}
+
+// from serves one POST /s/… as if it came from remote (host:port), with extra headers.
+func from(srv http.Handler, remote, path, body string, hdr ...string) *httptest.ResponseRecorder {
+	req := newRequest(http.MethodPost, path, formType, body, hdr...)
+	req.RemoteAddr = remote
+	return serve(srv, req)
+}
+
+func TestSubmitRateLimitPerAddress(t *testing.T) {
+	srv, _, q, _ := newLoggedServer(t, web.Config{SubmitRate: 2})
+	form := validForm(q, "").Encode()
+	for i := range 2 {
+		if rec := from(srv, "192.0.2.1:4000", "/s/"+unknownToken(t), form); rec.Code != http.StatusNotFound {
+			t.Fatalf("submission %d: %d, want 404 (unknown token, not yet limited)", i, rec.Code)
+		}
+	}
+	rec := from(srv, "192.0.2.1:4001", "/s/"+unknownToken(t), form)
+	if rec.Code != http.StatusTooManyRequests {
+		t.Fatalf("third submission from one address: %d, want 429", rec.Code)
+	}
+	if rec.Header().Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	// Without trusted proxies X-Forwarded-For is not believed: it cannot buy a new address.
+	if rec := from(srv, "192.0.2.1:4002", "/s/"+unknownToken(t), form, "X-Forwarded-For", "203.0.113.9"); rec.Code != http.StatusTooManyRequests {
+		t.Errorf("spoofed X-Forwarded-For: %d, want 429", rec.Code)
+	}
+	if rec := from(srv, "192.0.2.2:4000", "/s/"+unknownToken(t), form); rec.Code != http.StatusNotFound {
+		t.Errorf("another address: %d, want 404 (not limited)", rec.Code)
+	}
+	// Pages are not limited.
+	if rec := serve(srv, newRequest(http.MethodGet, "/s/"+unknownToken(t), "", "")); rec.Code != http.StatusNotFound {
+		t.Errorf("GET from the limited address: %d, want 404", rec.Code)
+	}
+}
+
+func TestSubmitRateLimitBehindTrustedProxy(t *testing.T) {
+	_, proxy, _ := net.ParseCIDR("10.0.0.0/8")
+	srv, _, q, _ := newLoggedServer(t, web.Config{SubmitRate: 1, TrustedProxies: []*net.IPNet{proxy}})
+	form := validForm(q, "").Encode()
+	// Two citizens behind the proxy are two addresses.
+	for _, client := range []string{"203.0.113.1", "203.0.113.2"} {
+		if rec := from(srv, "10.0.0.5:5000", "/s/"+unknownToken(t), form, "X-Forwarded-For", client); rec.Code != http.StatusNotFound {
+			t.Errorf("first submission of %s: %d, want 404", client, rec.Code)
+		}
+	}
+	if rec := from(srv, "10.0.0.5:5000", "/s/"+unknownToken(t), form, "X-Forwarded-For", "203.0.113.1"); rec.Code != http.StatusTooManyRequests {
+		t.Errorf("second submission of 203.0.113.1: %d, want 429", rec.Code)
+	}
+	// A client cannot prepend its own X-Forwarded-For entries: the nearest untrusted one counts.
+	if rec := from(srv, "10.0.0.5:5000", "/s/"+unknownToken(t), form, "X-Forwarded-For", "198.51.100.1, 203.0.113.1"); rec.Code != http.StatusTooManyRequests {
+		t.Errorf("forged leftmost X-Forwarded-For: %d, want 429", rec.Code)
+	}
+	// An untrusted peer's X-Forwarded-For is ignored.
+	if rec := from(srv, "192.0.2.7:5000", "/s/"+unknownToken(t), form, "X-Forwarded-For", "203.0.113.1"); rec.Code != http.StatusNotFound {
+		t.Errorf("untrusted peer: %d, want 404 (its own address is not limited yet)", rec.Code)
+	}
+}
+
+func TestRefusalsAreCounted(t *testing.T) {
+	srv, st, q, _ := newLoggedServer(t, web.Config{SubmitRate: 100})
+	key := storetest.MustCreateAPIKey(t, st)
+	tok := storetest.MustCreateReceipt(t, st, "MG.STP")
+	valid := validForm(q, "tốt").Encode()
+	invalid := validForm(q, "")
+	invalid.Set(q.Codes()[0], "0")
+	steps := []struct {
+		method, path, body string
+		want               int
+	}{
+		{http.MethodPost, "/s/" + unknownToken(t), valid, http.StatusNotFound},                                             // unknown_token
+		{http.MethodPost, "/s/NOT-A-TOKEN", valid, http.StatusNotFound},                                                    // unknown_token
+		{http.MethodGet, "/s/" + unknownToken(t), "", http.StatusNotFound},                                                 // unknown_token (probing)
+		{http.MethodPost, "/s/" + string(tok), invalid.Encode(), http.StatusUnprocessableEntity},                           // invalid_answers
+		{http.MethodPost, "/s/" + string(tok), "comment=" + strings.Repeat("a", 70<<10), http.StatusRequestEntityTooLarge}, // too_large
+		{http.MethodPost, "/s/" + string(tok), valid, http.StatusSeeOther},
+		{http.MethodPost, "/s/" + string(tok), valid, http.StatusConflict}, // reused_token
+		{http.MethodGet, "/s/" + string(tok), "", http.StatusConflict},     // not counted: the citizen came back
+	}
+	for _, s := range steps {
+		ctype := ""
+		if s.method == http.MethodPost {
+			ctype = formType
+		}
+		if rec := serve(srv, newRequest(s.method, s.path, ctype, s.body)); rec.Code != s.want {
+			t.Errorf("%s %.20s: %d, want %d", s.method, s.path, rec.Code, s.want)
+		}
+	}
+	got, err := st.Refusals(t.Context(), time.Now().Add(-48*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int64{}
+	for _, r := range got {
+		counts[r.Reason] += r.Count
+	}
+	want := map[string]int64{store.RefusalUnknownToken: 3, store.RefusalInvalidAnswers: 1, store.RefusalTooLarge: 1, store.RefusalReusedToken: 1}
+	for reason, n := range want {
+		if counts[reason] != n {
+			t.Errorf("refusals[%s] = %d, want %d (all: %v)", reason, counts[reason], n, got)
+		}
+	}
+	if len(counts) != len(want) {
+		t.Errorf("refusal reasons = %v, want exactly %v", counts, want)
+	}
+
+	// The same figures, and the submission, in /metrics.
+	rec := serve(srv, newRequest(http.MethodGet, "/metrics", "", "", "Authorization", "Bearer "+key))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("/metrics: %d %s", rec.Code, rec.Body)
+	}
+	body := rec.Body.String()
+	for _, line := range []string{
+		`sipas_refusals_total{reason="unknown_token"} 3`,
+		`sipas_refusals_total{reason="rate_limited"} 0`,
+		`sipas_refusals_total{reason="too_large"} 1`,
+		`sipas_submissions_total 1`,
+		`sipas_http_requests_total{method="POST",route="/s/:token",status="303"} 1`,
+		`sipas_http_requests_total{method="POST",route="/s/:token",status="409"} 1`,
+		`sipas_store_write_batch_size_count 1`,
+		`sipas_http_request_duration_seconds_bucket{method="POST",route="/s/:token",le="+Inf"} 6`,
+	} {
+		if !strings.Contains(body, line+"\n") {
+			t.Errorf("/metrics lacks %q", line)
+		}
+	}
+	if strings.Contains(body, string(tok)) || strings.Contains(strings.ToLower(body), strings.ToLower(string(tok))) {
+		t.Error("/metrics shows a token")
+	}
+}
+
+func TestMetricsNeedAnAPIKey(t *testing.T) {
+	srv, _, _, _ := newLoggedServer(t, web.Config{})
+	for _, auth := range []string{"", "Bearer nope"} {
+		rec := serve(srv, newRequest(http.MethodGet, "/metrics", "", "", "Authorization", auth))
+		if rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), `"unauthorized"`) {
+			t.Errorf("/metrics with %q: %d %s, want 401 JSON", auth, rec.Code, rec.Body)
+		}
+		if strings.Contains(rec.Body.String(), "sipas_") {
+			t.Error("/metrics without a key shows metrics")
+		}
+	}
+}

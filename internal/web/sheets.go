@@ -1,0 +1,148 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"sipas/internal/receipt"
+	"sipas/internal/sheet"
+	"sipas/internal/store"
+)
+
+// MaxSheetLabels bounds one sticker sheet request.
+const MaxSheetLabels = 1000
+
+// errSheetCount is a sticker count outside 1..MaxSheetLabels.
+var errSheetCount = errInvalid("invalid_count", fmt.Sprintf("count must be an integer from 1 to %d", MaxSheetLabels))
+
+// stickerSheet issues count new receipts of the agency (source sheet, channel counter) and
+// returns the PDF of their stickers. An unknown agency gives store.ErrNotFound.
+func (s *Server) stickerSheet(c echo.Context, agency string, count int) ([]byte, error) {
+	if count < 1 || count > MaxSheetLabels {
+		return nil, errSheetCount
+	}
+	toks := make([]receipt.Token, count)
+	list := make([]store.NewReceipt, count)
+	for i := range toks {
+		tok, err := receipt.NewToken()
+		if err != nil {
+			return nil, err
+		}
+		toks[i] = tok
+		list[i] = store.NewReceipt{TokenHash: tok.Hash(), AgencyCode: agency, Channel: "counter", Source: "sheet"}
+	}
+	issued, err := s.store.CreateReceipts(c.Request().Context(), list)
+	if err != nil {
+		return nil, err
+	}
+	labels := make([]sheet.Label, count)
+	for i, tok := range toks {
+		u, err := receipt.SurveyURL(s.cfg.BaseURL, tok)
+		if err != nil {
+			return nil, err
+		}
+		labels[i] = sheet.Label{URL: u, Code: tok.ShortCode(), Agency: issued[i].AgencyName}
+	}
+	fonts, err := fs.Sub(s.cfg.Assets, "fonts")
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := sheet.Render(c.Request().Context(), &buf, fonts, labels, sheet.Options{}); err != nil {
+		return nil, err
+	}
+	s.audit(c, "sheets.create", fmt.Sprintf("%d sticker receipts of %s", count, agency))
+	return buf.Bytes(), nil
+}
+
+// sendSheet answers with the PDF as a download.
+func sendSheet(c echo.Context, agency string, pdf []byte) error {
+	name := "sipas-qr-" + strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
+			return r
+		}
+		return '_'
+	}, agency) + "-" + time.Now().In(store.Vietnam).Format("20060102-150405") + ".pdf"
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	h.Set("Cache-Control", "no-store") // every sheet is new receipts: never a cached copy
+	return c.Blob(http.StatusOK, "application/pdf", pdf)
+}
+
+// sheetRequest is the body of POST /api/v1/sheets.
+type sheetRequest struct {
+	Agency string          `json:"agency"`
+	Count  json.RawMessage `json:"count"` // read as an integer below: anything else is 422
+}
+
+// handleSheetsAPI handles "POST /api/v1/sheets": N new receipts as an A4 PDF of QR stickers.
+func (s *Server) handleSheetsAPI(c echo.Context) error {
+	var req sheetRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Agency == "" {
+		return errInvalid("invalid_agency", "agency is required")
+	}
+	n, err := strconv.Atoi(string(req.Count))
+	if err != nil {
+		return errSheetCount
+	}
+	pdf, err := s.stickerSheet(c, req.Agency, n)
+	if errors.Is(err, store.ErrNotFound) {
+		return errInvalid("unknown_agency", fmt.Sprintf("agency %q is not known", req.Agency))
+	}
+	if err != nil {
+		return err
+	}
+	return sendSheet(c, req.Agency, pdf)
+}
+
+type sheetsPage struct {
+	adminPage
+	Agencies []store.Agency
+	Agency   string
+	Count    string
+	Error    string
+	Max      int
+}
+
+// handleSheetsShow handles "GET /admin/sheets".
+func (s *Server) handleSheetsShow(c echo.Context) error {
+	return s.renderSheets(c, http.StatusOK, "", "24", "")
+}
+
+func (s *Server) renderSheets(c echo.Context, status int, agency, count, errKey string) error {
+	agencies, err := s.store.ListAgencies(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return s.render(c, status, "admin_sheets.html", sheetsPage{adminPage: s.newAdminPage(c, "sheets.title"),
+		Agencies: agencies, Agency: agency, Count: count, Error: errKey, Max: MaxSheetLabels})
+}
+
+// handleSheetsCreate handles "POST /admin/sheets": the PDF download itself.
+func (s *Server) handleSheetsCreate(c echo.Context) error {
+	agency, count := c.FormValue("agency"), strings.TrimSpace(c.FormValue("count"))
+	n, err := strconv.Atoi(count)
+	if err != nil || n < 1 || n > MaxSheetLabels || agency == "" {
+		return s.renderSheets(c, http.StatusUnprocessableEntity, agency, count, "sheets.invalid")
+	}
+	pdf, err := s.stickerSheet(c, agency, n)
+	if errors.Is(err, store.ErrNotFound) {
+		return s.renderSheets(c, http.StatusUnprocessableEntity, agency, count, "sheets.invalid")
+	}
+	if err != nil {
+		return err
+	}
+	return sendSheet(c, agency, pdf)
+}
