@@ -251,6 +251,7 @@
     function setError(msg) {
       errorBox.textContent = msg;
       errorBox.hidden = !msg;
+      if (msg) idle.start(); // an error left on the screen goes away for the next citizen
     }
     function reset() {
       idle.stop();
@@ -258,6 +259,7 @@
       stopCamera();
       if (cfg.lang === 'en') { location.replace('/kiosk'); return; } // the next citizen starts in Vietnamese
       form.reset();
+      delete form.dataset.busy;
       $('k-receipt').value = '';
       codeInput.value = '';
       setError('');
@@ -296,6 +298,7 @@
     }
 
     $('k-code').addEventListener('submit', e => { e.preventDefault(); useCode(codeInput.value); });
+    codeInput.addEventListener('input', () => { if (!screens.start.hidden) idle.start(); });
     const stopCamera = setupScanner(code => { codeInput.value = code; useCode(code); }, () => setError(cfg.msgCamera));
     const anon = $('k-anon');
     if (anon) {
@@ -310,6 +313,8 @@
 
     form.addEventListener('submit', async e => {
       e.preventDefault();
+      if (form.dataset.busy) return; // a double tap is one answer
+      form.dataset.busy = '1';
       const now = Date.now();
       const item = answerOf(form, now);
       try {
@@ -334,7 +339,9 @@
       flush();
     });
 
-    // Keep the page and its assets for starting offline (kiosk-sw.js serves them).
+    // Ask that the queue never be evicted under storage pressure, and keep the page and its
+    // assets for starting offline (kiosk-sw.js serves them).
+    if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
     if ('serviceWorker' in navigator) {
       navigator.serviceWorker.register('/kiosk/sw.js', { scope: '/kiosk' }).catch(() => {});
     }

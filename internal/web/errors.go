@@ -130,6 +130,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case isAPI(c):
 		werr = c.JSON(k.status, map[string]any{"error": map[string]string{"code": k.code, "message": msg}})
 	default:
+		if k.page == "notfound" && !isCitizenPath(c.Request().URL.Path) {
+			k.page = "nopage" // the "check your QR code" wording is for citizens' links only
+		}
 		werr = s.errorPage(c, k.status, k.page)
 	}
 	if werr != nil {
@@ -192,4 +195,8 @@ func refusalOf(c echo.Context, k errorKind) string {
 		return store.RefusalInvalidAnswers // not a form at all
 	}
 	return ""
+}
+
+func isCitizenPath(p string) bool {
+	return strings.HasPrefix(p, "/s/") || strings.HasPrefix(p, "/kiosk")
 }

@@ -181,7 +181,10 @@ func (s *Server) kioskError(c echo.Context, err error, code string) error {
 	if perr != nil {
 		return perr
 	}
-	p.Error, p.Code = k.page, code
+	p.Error = k.page
+	if k.status == http.StatusNotFound {
+		p.Code = code // a typo to correct; a used or expired code is not left on the screen
+	}
 	return s.render(c, k.status, "kiosk.html", p)
 }
 

@@ -113,6 +113,7 @@ type liveKiosk struct {
 	hs      *http.Server
 	drop    int // submissions still to store and then answer with a dropped connection
 	dropped int // submissions stored whose answer was dropped
+	submits int // requests to /kiosk/api/submit
 }
 
 func startLiveKiosk(t *testing.T) *liveKiosk {
@@ -139,6 +140,9 @@ func (lk *liveKiosk) serve(ln net.Listener) {
 func (lk *liveKiosk) handle(w http.ResponseWriter, r *http.Request) {
 	lk.mu.Lock()
 	drop := r.URL.Path == "/kiosk/api/submit" && lk.drop > 0
+	if r.URL.Path == "/kiosk/api/submit" {
+		lk.submits++
+	}
 	if drop {
 		lk.drop--
 	}
@@ -345,13 +349,26 @@ func TestKioskBrowserFlow(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#k-anon button`)),
 		chromedp.WaitVisible(chromedp.ID("k-survey")),
 	)
-	answer(t, tab, map[string]int{"A0": 2})
+	// Two submissions at once (a double tap on a slow tablet) are one answer, sent once.
+	lk.mu.Lock()
+	before := lk.submits
+	lk.mu.Unlock()
+	within(t, tab, 30*time.Second, "answer with a double tap",
+		chromedp.Click(chromedp.CSS(`#k-form input[name="A0"][value="2"] + span`)),
+		chromedp.Evaluate[chromedp.Void](`(f => { f.requestSubmit(); f.requestSubmit(); })(document.getElementById('k-form'))`),
+		chromedp.WaitVisible(chromedp.ID("k-done")),
+	)
 	within(t, tab, 12*time.Second, "auto reset after the second answer", chromedp.WaitVisible(chromedp.ID("k-start")))
 	waitFor(t, tab, 10*time.Second, "the answer to be sent", `document.getElementById('k-pending').hidden`)
 	rows = lk.responses(t)
 	if len(rows) != 2 || rows[1].HasReceipt || rows[1].Answers != "A0:2" {
 		t.Errorf("responses = %+v, want a second one without a receipt", rows)
 	}
+	lk.mu.Lock()
+	if n := lk.submits - before; n != 1 {
+		t.Errorf("the double tap sent %d submissions, want 1", n)
+	}
+	lk.mu.Unlock()
 	// A second answer without a receipt right away is held back on the tablet (20 s).
 	within(t, tab, 10*time.Second, "start without a receipt again",
 		chromedp.Click(chromedp.CSS(`#k-anon button`)),

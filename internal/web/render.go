@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sipas/internal/auth"
 	"sipas/internal/i18n"
 	"sipas/internal/store"
 	"sipas/internal/survey"
@@ -165,10 +166,20 @@ func lang(c echo.Context) string { return i18n.Lang(c.QueryParam("lang")) }
 
 // switchURL is the current path in the other language.
 func switchURL(c echo.Context) string {
+	q := c.Request().URL.Query()
 	if lang(c) == "en" {
+		q.Del("lang")
+	} else {
+		q.Set("lang", "en")
+	}
+	q.Del("flash")
+	if official(c).Role == auth.RoleAgency {
+		q.Del("agency") // an agency user's pages are about its own agency whatever was asked
+	}
+	if len(q) == 0 {
 		return c.Request().URL.Path
 	}
-	return c.Request().URL.Path + "?lang=en"
+	return c.Request().URL.Path + "?" + q.Encode()
 }
 
 // message renders the one-message page (thanks, already used, not found, errors).

@@ -108,7 +108,7 @@ func (s *Server) handleLoginShow(c echo.Context) error {
 
 // safeNext keeps redirects after sign-in on this site's admin pages.
 func safeNext(next string) string {
-	if strings.HasPrefix(next, "/admin/") && !strings.HasPrefix(next, "//") && !strings.Contains(next, "\\") {
+	if strings.HasPrefix(next, "/admin/") && !strings.HasPrefix(next, "/admin/logout") && !strings.Contains(next, "\\") {
 		return next
 	}
 	return "/admin/"

@@ -141,7 +141,7 @@ func TestSurveyPages(t *testing.T) {
 			name: "GET thanks en", path: "/thanks?lang=en", wantStatus: http.StatusOK, wantBody: []string{"Thank you for your feedback"},
 		},
 		{
-			name: "GET no such page", path: "/no/such/page", wantStatus: http.StatusNotFound, wantBody: []string{viNotFound},
+			name: "GET no such page", path: "/no/such/page", wantStatus: http.StatusNotFound, wantBody: []string{"Không tìm thấy trang"},
 		},
 		{
 			name: "GET healthz", path: "/healthz", wantStatus: http.StatusOK,
