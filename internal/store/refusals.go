@@ -131,3 +131,14 @@ func (s *Store) startRefusalFlusher() {
 		}
 	}()
 }
+
+// AcceptedSince counts the responses citizens submitted (web and kiosk) since t, the figure
+// the refusals are read against.
+func (s *Store) AcceptedSince(ctx context.Context, t time.Time) (int64, error) {
+	var n int64
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM responses WHERE source IN ('web', 'kiosk') AND submitted_at >= ?`,
+		formatTime(t)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: accepted since: %w", err)
+	}
+	return n, nil
+}

@@ -63,6 +63,7 @@ func roleRoutes(t *testing.T, e *adminEnv) []roleRoute {
 			wantBody: []string{e.msg("keys.shown_once")}},
 		{method: "POST", path: "/admin/keys/{key}/revoke", body: form("_csrf", "{csrf}"), admin: see, analyst: forbidden, agency: forbidden},
 		{method: "GET", path: "/admin/audit", admin: ok, analyst: forbidden, agency: forbidden, wantBody: []string{"login"}},
+		{method: "GET", path: "/admin/integrity", admin: ok, analyst: ok, agency: forbidden, wantBody: []string{"Mã đã dùng"}},
 		{method: "GET", path: "/api/v1/reports/index?year=" + y + "&baseline=2023", admin: ok, analyst: ok, agency: ok, anonymous: http.StatusUnauthorized,
 			wantBody: []string{`"indices"`}},
 		{method: "GET", path: "/api/v1/reports/index?year=" + y + "&format=csv", admin: ok, analyst: ok, agency: ok, anonymous: http.StatusUnauthorized},

@@ -115,9 +115,9 @@ func (s *Server) funcs() template.FuncMap {
 	}
 }
 
-// parseTemplates builds one template set per page: layout.html, the partials (*.part.html:
-// go:embed would skip files starting with "_") and the page. Every file under templates/ must
-// parse.
+// parseTemplates builds one template set per page: layout.html, the partials (*.part.html,
+// since embedding skips files whose names start with "_") and the page. Every file under
+// templates/ must parse.
 func (s *Server) parseTemplates() error {
 	names, err := fs.Glob(s.cfg.Assets, "templates/*.html")
 	if err != nil {

@@ -75,6 +75,7 @@ func (s *Server) routes() {
 	keys.POST("", s.handleKeyCreate)
 	keys.POST("/:id/revoke", s.handleKeyRevoke)
 	in.GET("/audit", s.handleAuditShow, can(auth.PermReadAudit))
+	in.GET("/integrity", s.handleIntegrity, can(auth.PermViewAllAgency))
 
 	// Counter tablets (/kiosk/...), sticker sheets, offline token secrets: kiosk.go.
 	s.kioskRoutes(e, in)

@@ -34,6 +34,7 @@ func zeroData() map[string]any {
 		"admin_keys.html":       keysPage{},
 		"admin_data.html":       dataPage{Kind: "agencies"}, // always one of the three kinds
 		"admin_surveys.html":    surveysPage{},
+		"admin_integrity.html":  integrityPage{},
 		"admin_audit.html":      auditPage{},
 		"admin_comments.html":   commentsPage{},
 		"admin_samplesize.html": samplePage{},
