@@ -185,4 +185,3 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx, now time.Time) err
 func isUniqueViolation(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
-
