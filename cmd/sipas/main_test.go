@@ -307,7 +307,7 @@ func TestAPIKeyCreate(t *testing.T) {
 	}
 
 	// Revoked, it no longer authenticates.
-	code, stdout, stderr = runCmd(t, "", "apikey", "revoke", itoa(int(k.ID)), "--db", db)
+	code, _, stderr = runCmd(t, "", "apikey", "revoke", itoa(int(k.ID)), "--db", db)
 	if code != exitOK {
 		t.Fatalf("apikey revoke: exit %d\nstderr: %s", code, stderr)
 	}

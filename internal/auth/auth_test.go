@@ -94,7 +94,7 @@ func TestAPIKey(t *testing.T) {
 	if !strings.HasPrefix(k1, p1) || len(p1) >= len(k1)/2 {
 		t.Errorf("prefix %q reveals too much or is not the key's start", p1)
 	}
-	if NewSessionID() == NewSessionID() {
+	if a, b := NewSessionID(), NewSessionID(); a == b {
 		t.Error("two session ids are equal")
 	}
 }
