@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +28,8 @@ func cmdToken(ctx context.Context, e env, args []string) error {
 	db := dbFlag(fs)
 	agency := fs.String("agency", "", "agency `code` (secret create, rotate)")
 	secretID := fs.Uint64("secret-id", 0, "the secret's `ID` (mint)")
-	keyHex := fs.String("key", envOr("SIPAS_TOKEN_KEY", ""), "the secret's key in `hex` (mint; env SIPAS_TOKEN_KEY, which keeps it out of ps)")
+	// Not defaulted from the environment like other flags: -h prints defaults, and this is a key.
+	keyHex := fs.String("key", "", "the secret's key in `hex` (mint); better in env SIPAS_TOKEN_KEY, which keeps it out of ps")
 	date := fs.String("date", "", "minting `day` YYYY-MM-DD in Asia/Ho_Chi_Minh (mint; default today)")
 	serial := fs.Int64("serial", -1, "first serial `N`, unique per secret and day (mint)")
 	count := fs.Int("count", 1, "how many consecutive serials to mint (mint)")
@@ -37,6 +39,9 @@ func cmdToken(ctx context.Context, e env, args []string) error {
 	}
 	switch {
 	case fs.NArg() == 1 && fs.Arg(0) == "mint":
+		if *keyHex == "" {
+			*keyHex = os.Getenv("SIPAS_TOKEN_KEY")
+		}
 		return tokenMint(e, *secretID, *keyHex, *date, *serial, *count, *baseURL)
 	case fs.NArg() >= 2 && fs.Arg(0) == "secret":
 	default:

@@ -47,6 +47,11 @@ func TestTokenMintVectors(t *testing.T) {
 
 func TestTokenUsage(t *testing.T) {
 	isolate(t)
+	const envKey = "c0ffee00c0ffee00c0ffee00c0ffee00"
+	t.Setenv("SIPAS_TOKEN_KEY", envKey)
+	if _, _, stderr := runCmd(t, "", "token", "-h"); strings.Contains(stderr, envKey) {
+		t.Error("token -h prints the key from SIPAS_TOKEN_KEY")
+	}
 	t.Setenv("SIPAS_TOKEN_KEY", "")
 	for _, tt := range []struct {
 		args []string

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -232,8 +234,16 @@ func (s *Server) handleKioskBegin(c echo.Context) error {
 		}
 		p.Receipt, p.AgencyName = string(tok), rc.AgencyName
 	}
-	p.Key = auth.NewSessionID()
+	p.Key = newFormKey()
 	return s.render(c, http.StatusOK, "kiosk_survey.html", p)
+}
+
+// newFormKey is the idempotency key of one plain survey form: a double tap sends it twice,
+// and it is stored once.
+func newFormKey() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // kioskFieldsIgnored are the plain survey form's fields that are not answers.

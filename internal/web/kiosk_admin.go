@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"html/template"
@@ -33,7 +32,7 @@ type enrolCode struct {
 	KioskID int64
 	Code    string // short code form
 	URL     string
-	QR      template.URL // data: URL of the QR code's PNG
+	QR      template.HTML // the QR code as inline SVG (no data: URL: the page is its only copy)
 	Expires time.Time
 }
 
@@ -82,12 +81,12 @@ func (s *Server) newEnrolCode(kioskID int64) (*enrolCode, string, error) {
 		return nil, "", err
 	}
 	u := strings.TrimRight(s.cfg.BaseURL, "/") + "/kiosk/enrol?code=" + string(tok)
-	png, err := receipt.QRPNG(u, 256)
+	svg, err := receipt.QRSVG(u)
 	if err != nil {
 		return nil, "", err
 	}
 	return &enrolCode{KioskID: kioskID, Code: tok.ShortCode(), URL: u, Expires: time.Now().Add(store.EnrolValidity),
-		QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))}, tok.Hash(), nil
+		QR: template.HTML(svg)}, tok.Hash(), nil // QRSVG writes only numbers and fixed markup
 }
 
 // handleKioskCreate handles "POST /admin/kiosks": the new kiosk's enrolment code and its QR
