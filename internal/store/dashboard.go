@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -161,33 +162,64 @@ func (s *Store) UpdateAgency(ctx context.Context, code, name, level, parent stri
 	})
 }
 
-// PopulationRow is one stratum size as shown to admins: imported, issued by sipas, or both.
+// PopulationRow is one stratum size as shown to admins: imported, counted by sipas, or both.
 type PopulationRow struct {
 	Year       int
 	AgencyCode string
 	Imported   int64 // 0 when none
-	Issued     int64
+	Issued     int64 // receipts sipas knows of (ReceiptCounts)
 }
 
-// ListPopulations returns stratum sizes per year and agency, newest year first.
+// ListPopulations returns stratum sizes per year and agency, newest year first, for every year
+// with an imported population or a receipt.
 func (s *Store) ListPopulations(ctx context.Context) ([]PopulationRow, error) {
-	rows, err := s.r.QueryContext(ctx, `
-		SELECT y.year, a.code, COALESCE(p.receipts, 0), (SELECT count(*) FROM receipts r WHERE r.agency_id = a.id AND r.year = y.year)
-		FROM (SELECT year, agency_id FROM populations UNION SELECT DISTINCT year, agency_id FROM receipts) y
-		JOIN agencies a ON a.id = y.agency_id
-		LEFT JOIN populations p ON p.year = y.year AND p.agency_id = y.agency_id
-		ORDER BY y.year DESC, a.code`)
+	rows, err := s.r.QueryContext(ctx, `SELECT p.year, a.code, p.receipts FROM populations p JOIN agencies a ON a.id = p.agency_id
+		UNION ALL SELECT DISTINCT year, '', 0 FROM receipts`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list populations: %w", err)
 	}
-	defer rows.Close()
-	var out []PopulationRow
+	imported := map[int]map[string]int64{}
 	for rows.Next() {
-		var p PopulationRow
-		if err := rows.Scan(&p.Year, &p.AgencyCode, &p.Imported, &p.Issued); err != nil {
+		var year int
+		var code string
+		var n int64
+		if err := rows.Scan(&year, &code, &n); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("store: list populations: %w", err)
 		}
-		out = append(out, p)
+		if imported[year] == nil {
+			imported[year] = map[string]int64{}
+		}
+		if code != "" {
+			imported[year][code] = n
+		}
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list populations: %w", err)
+	}
+	var out []PopulationRow
+	for year, imp := range imported {
+		counted, err := s.ReceiptCounts(ctx, year)
+		if err != nil {
+			return nil, err
+		}
+		codes := map[string]bool{}
+		for c := range imp {
+			codes[c] = true
+		}
+		for c := range counted {
+			codes[c] = true
+		}
+		for c := range codes {
+			out = append(out, PopulationRow{Year: year, AgencyCode: c, Imported: imp[c], Issued: int64(counted[c])})
+		}
+	}
+	slices.SortFunc(out, func(a, b PopulationRow) int {
+		if a.Year != b.Year {
+			return b.Year - a.Year
+		}
+		return strings.Compare(a.AgencyCode, b.AgencyCode)
+	})
+	return out, nil
 }

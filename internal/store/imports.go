@@ -140,13 +140,34 @@ func (s *Store) ImportResponses(ctx context.Context, file, surveyID, version str
 	return res, err
 }
 
-// Populations returns N_h for one year: per agency, the receipts sipas issued (API, sheets),
-// plus the signed tokens minted offline, replaced by an imported figure wherever one exists.
-// Minted tokens are counted per minting day as the issuer reported (POST /api/v1/minted), or,
-// for a day without a report, as the minted receipts citizens opened; a report below what was
-// opened that day counts what was opened. So a minted receipt is never counted twice: its row
-// (source 'minted') is left out of the issued count.
+// Populations returns N_h for one year: an imported figure wherever one exists, else what
+// sipas counted (ReceiptCounts).
 func (s *Store) Populations(ctx context.Context, year int) (index.Populations, error) {
+	out, err := s.ReceiptCounts(ctx, year)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT a.code, p.receipts FROM populations p JOIN agencies a ON a.id = p.agency_id WHERE p.year = ?`, year)
+	if err != nil {
+		return nil, fmt.Errorf("store: populations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code string
+		var n float64
+		if err := rows.Scan(&code, &n); err != nil {
+			return nil, fmt.Errorf("store: populations: %w", err)
+		}
+		out[code] = n
+	}
+	return out, rows.Err()
+}
+
+// ReceiptCounts returns, per agency, the receipts of one year that sipas knows of: those it
+// issued (API, sheets), plus for offline-minted tokens, per minting day, the larger of the
+// count the issuer reported and the receipts actually opened, so nothing is counted twice and
+// a low report cannot shrink the population below what was seen.
+func (s *Store) ReceiptCounts(ctx context.Context, year int) (index.Populations, error) {
 	rows, err := s.r.QueryContext(ctx, `
 		WITH issued AS (
 			SELECT agency_id, count(*) AS n FROM receipts WHERE year = ?1 AND source != 'minted' GROUP BY agency_id
@@ -165,14 +186,13 @@ func (s *Store) Populations(ctx context.Context, year int) (index.Populations, e
 			GROUP BY d.agency_id
 		)
 		SELECT code, n FROM (
-			SELECT a.code, COALESCE(p.receipts, coalesce(i.n, 0) + coalesce(m.n, 0)) AS n
+			SELECT a.code, coalesce(i.n, 0) + coalesce(m.n, 0) AS n
 			FROM agencies a
-			LEFT JOIN populations p ON p.agency_id = a.id AND p.year = ?1
 			LEFT JOIN issued i ON i.agency_id = a.id
 			LEFT JOIN minted m ON m.agency_id = a.id
 		) WHERE n > 0`, year, fmt.Sprintf("%04d-01-01", year), fmt.Sprintf("%04d-12-31", year))
 	if err != nil {
-		return nil, fmt.Errorf("store: populations: %w", err)
+		return nil, fmt.Errorf("store: receipt counts: %w", err)
 	}
 	defer rows.Close()
 	out := index.Populations{}
@@ -180,7 +200,7 @@ func (s *Store) Populations(ctx context.Context, year int) (index.Populations, e
 		var code string
 		var n float64
 		if err := rows.Scan(&code, &n); err != nil {
-			return nil, fmt.Errorf("store: populations: %w", err)
+			return nil, fmt.Errorf("store: receipt counts: %w", err)
 		}
 		out[code] = n
 	}
