@@ -55,41 +55,31 @@ func (s *Store) LoadYear(ctx context.Context, q *survey.Questionnaire, year int,
 	if byMonth {
 		ys.ByMonth = map[int]*index.Sample{}
 	}
-	where, args := filterWhere(q.ID, year, f)
-	rows, err := s.r.QueryContext(ctx, `SELECT a.code, r.month, r.answers, r.expectations
-		FROM responses r JOIN agencies a ON a.id = r.agency_id WHERE `+where+` ORDER BY a.code`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: load year: %w", err)
-	}
-	defer rows.Close()
 	answers := make([]uint8, len(design.Questions))
-	var code, enc, exp string
-	var month int
-	for rows.Next() {
-		if err := rows.Scan(&code, &month, &enc, &exp); err != nil {
-			return nil, fmt.Errorf("store: load year: %w", err)
+	rf := ResponseFilter{SurveyID: q.ID, Year: year, AgencyCode: f.Agency, Level: f.Level, Channel: f.Channel}
+	err := s.ScanResponses(ctx, rf, func(r *ResponseRow) error {
+		if err := q.DecodeAnswers(r.Answers, answers); err != nil {
+			return fmt.Errorf("store: load year: %w", err)
 		}
-		if err := q.DecodeAnswers(enc, answers); err != nil {
-			return nil, fmt.Errorf("store: load year: %w", err)
-		}
-		ys.Whole.Add(code, answers)
+		ys.Whole.Add(r.AgencyCode, answers)
 		if byMonth {
-			m := ys.ByMonth[month]
+			m := ys.ByMonth[r.Month]
 			if m == nil {
 				m = index.NewSample(design)
-				ys.ByMonth[month] = m
+				ys.ByMonth[r.Month] = m
 			}
-			m.Add(code, answers)
+			m.Add(r.AgencyCode, answers)
 		}
-		if exp != "" {
+		if r.Expectations != "" {
 			ys.ExpectationN++
-			for _, o := range strings.Fields(exp) {
+			for _, o := range strings.Fields(r.Expectations) {
 				ys.Expectations[o]++
 			}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: load year: %w", err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return ys, nil
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"sipas/internal/index"
 	"sipas/internal/receipt"
 )
 
@@ -118,21 +119,7 @@ type ResponseFilter struct {
 }
 
 func (f ResponseFilter) where() (string, []any) {
-	q := `r.survey_id = ? AND r.year = ?`
-	args := []any{f.SurveyID, f.Year}
-	if f.AgencyCode != nil {
-		q += ` AND a.code = ?`
-		args = append(args, *f.AgencyCode)
-	}
-	if f.Level != nil {
-		q += ` AND a.level = ?`
-		args = append(args, *f.Level)
-	}
-	if f.Channel != nil {
-		q += ` AND r.channel = ?`
-		args = append(args, *f.Channel)
-	}
-	return q, args
+	return filterWhere(f.SurveyID, f.Year, index.Filters{Agency: f.AgencyCode, Level: f.Level, Channel: f.Channel})
 }
 
 // ResponseRow is what the indices read of a response.
