@@ -38,7 +38,7 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return err
+		return fmt.Errorf("sipas import: %w", err)
 	}
 	defer f.Close()
 	st, err := openStore(ctx, *db, discardLogger())

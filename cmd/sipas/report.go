@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -59,6 +60,11 @@ func cmdReport(ctx context.Context, e env, args []string) error {
 	cat, err := loadSurveys(*dir)
 	if err != nil {
 		return err
+	}
+	if _, err := os.Stat(*db); errors.Is(err, os.ErrNotExist) {
+		// The contract creates a database on first use; say so, or a mistyped --db reads as a
+		// report of nothing.
+		fmt.Fprintf(e.stderr, "sipas report: note: %s did not exist; reporting on a new, empty database\n", *db)
 	}
 	st, err := openStore(ctx, *db, discardLogger())
 	if err != nil {
