@@ -205,6 +205,15 @@ func seedDemo(ctx context.Context, st *store.Store, q *survey.Questionnaire, bas
 	fmt.Fprintf(&b, "\nAPI key (demo): %s\nIssue a receipt:\n  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n    -d '{\"agency\":\"DEMO.STP\",\"procedure\":\"Chứng thực bản sao\",\"channel\":\"counter\"}' %s/api/v1/receipts\n",
 		key, key, baseURL)
 	fmt.Fprintf(&b, "Report: %s/api/v1/reports/index?year=%d&baseline=2023 (same key)\n\n", baseURL, year)
+	ktok, err := receipt.NewToken()
+	if err != nil {
+		return "", err
+	}
+	if _, err := st.CreateKiosk(ctx, store.NewKiosk{AgencyCode: "DEMO.TTHCC", Counter: "Quầy số 1", IdleSeconds: 60,
+		AllowWithoutReceipt: true, EnrolHash: ktok.Hash()}); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&b, "Kiosk (open on a tablet or a browser window; the code works once, for 24 h):\n  %s/kiosk/enrol?code=%s\n\n", baseURL, ktok)
 	fmt.Fprintf(&b, "Officials' pages: %s/admin/ — demo accounts (passwords are new at every start):\n", baseURL)
 	for _, u := range []struct {
 		email  string
