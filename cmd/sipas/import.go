@@ -32,27 +32,16 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 	default:
 		return usagef("cannot import %q: choose agencies, populations, responses or aggregates", kind)
 	}
-	cat, err := loadSurveys(*dir)
-	if err != nil {
-		return err
-	}
 	f, err := os.Open(file)
 	if err != nil {
 		return fmt.Errorf("sipas import: %w", err)
 	}
 	defer f.Close()
-	st, err := openStore(ctx, *db, discardLogger())
+	st, q, err := openWithSurvey(ctx, *db, *dir, *surveyID)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if cat, err = withUploads(ctx, st, cat); err != nil {
-		return err
-	}
-	q, err := cat.Get(*surveyID)
-	if err != nil {
-		return err
-	}
 	res, err := st.ImportFile(ctx, q, kind, filepath.Base(file), f)
 	if err != nil {
 		return err

@@ -57,27 +57,16 @@ func cmdReport(ctx context.Context, e env, args []string) error {
 	if err := qy.Validate(); err != nil {
 		return usageError{err.Error()}
 	}
-	cat, err := loadSurveys(*dir)
-	if err != nil {
-		return err
-	}
 	if _, err := os.Stat(*db); errors.Is(err, os.ErrNotExist) {
 		// The contract creates a database on first use; say so, or a mistyped --db reads as a
 		// report of nothing.
 		fmt.Fprintf(e.stderr, "sipas report: note: %s did not exist; reporting on a new, empty database\n", *db)
 	}
-	st, err := openStore(ctx, *db, discardLogger())
+	st, q, err := openWithSurvey(ctx, *db, *dir, *surveyID)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if cat, err = withUploads(ctx, st, cat); err != nil {
-		return err
-	}
-	q, err := cat.Get(*surveyID)
-	if err != nil {
-		return err
-	}
 	if qy.Filters.Agency != nil {
 		if _, err := st.FindAgencyByCode(ctx, *qy.Filters.Agency); err != nil {
 			return fmt.Errorf("report: agency %q: %w", *qy.Filters.Agency, err)

@@ -181,6 +181,28 @@ func withUploads(ctx context.Context, st *store.Store, cat survey.Catalog) (surv
 	return cat, nil
 }
 
+// openWithSurvey opens the database and the questionnaire id from the embedded (or --surveys)
+// definitions with this database's uploaded versions over them.
+func openWithSurvey(ctx context.Context, db, dir, id string) (*store.Store, *survey.Questionnaire, error) {
+	cat, err := loadSurveys(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := openStore(ctx, db, discardLogger())
+	if err != nil {
+		return nil, nil, err
+	}
+	var q *survey.Questionnaire
+	if cat, err = withUploads(ctx, st, cat); err == nil {
+		q, err = cat.Get(id)
+	}
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, q, nil
+}
+
 func openStore(ctx context.Context, path string, log *slog.Logger) (*store.Store, error) {
 	return store.Open(ctx, path, store.Options{Logger: log})
 }

@@ -60,12 +60,21 @@ func Build(ctx context.Context, src Source, q *survey.Questionnaire, qy Query) (
 	if err := qy.Validate(); err != nil {
 		return nil, err
 	}
-	if qy.BaselineSource == "" {
-		qy.BaselineSource = index.SourceResponses
-	}
 	cur, err := src.LoadSample(ctx, q, qy.Year, qy.Filters)
 	if err != nil {
 		return nil, err
+	}
+	return BuildFrom(ctx, src, q, qy, cur)
+}
+
+// BuildFrom is Build with the report year's sample already read (the dashboard reads it once,
+// by month, for the trend too).
+func BuildFrom(ctx context.Context, src Source, q *survey.Questionnaire, qy Query, cur *index.Sample) (*index.Report, error) {
+	if err := qy.Validate(); err != nil {
+		return nil, err
+	}
+	if qy.BaselineSource == "" {
+		qy.BaselineSource = index.SourceResponses
 	}
 	pops, err := src.Populations(ctx, qy.Year)
 	if err != nil {

@@ -151,16 +151,24 @@ func (s *Store) Populations(ctx context.Context, year int) (index.Populations, e
 	if err != nil {
 		return nil, fmt.Errorf("store: populations: %w", err)
 	}
+	if err := scanCounts(rows, out); err != nil {
+		return nil, fmt.Errorf("store: populations: %w", err)
+	}
+	return out, nil
+}
+
+// scanCounts reads (agency code, count) rows into out and closes them.
+func scanCounts(rows *sql.Rows, out index.Populations) error {
 	defer rows.Close()
 	for rows.Next() {
 		var code string
 		var n float64
 		if err := rows.Scan(&code, &n); err != nil {
-			return nil, fmt.Errorf("store: populations: %w", err)
+			return err
 		}
 		out[code] = n
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // ReceiptCounts returns, per agency, the receipts of one year that sipas knows of: those it
@@ -194,17 +202,11 @@ func (s *Store) ReceiptCounts(ctx context.Context, year int) (index.Populations,
 	if err != nil {
 		return nil, fmt.Errorf("store: receipt counts: %w", err)
 	}
-	defer rows.Close()
 	out := index.Populations{}
-	for rows.Next() {
-		var code string
-		var n float64
-		if err := rows.Scan(&code, &n); err != nil {
-			return nil, fmt.Errorf("store: receipt counts: %w", err)
-		}
-		out[code] = n
+	if err := scanCounts(rows, out); err != nil {
+		return nil, fmt.Errorf("store: receipt counts: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // AggregateRow is one published index of a baseline year, as imported.

@@ -128,9 +128,14 @@ type expectationShare struct {
 }
 
 // loadDashboard reads and computes the dashboard: the report, this year's months (trend and
-// expectation shares in the same pass over the responses) and the response rates.
+// expectation shares from the same single pass over the year's responses) and the response
+// rates.
 func (s *Server) loadDashboard(ctx context.Context, q *survey.Questionnaire, qy report.Query, l string) (*dashboard, error) {
-	rep, err := report.Build(ctx, s.store, q, qy)
+	ys, err := s.store.LoadYear(ctx, q, qy.Year, qy.Filters, true)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := report.BuildFrom(ctx, s.store, q, qy, ys.Whole)
 	if err != nil {
 		// A query the data cannot answer (an aggregate baseline with filters, or none
 		// imported) is the user's choice in the form, not an internal error; as the API does.
@@ -152,10 +157,6 @@ func (s *Server) loadDashboard(ctx context.Context, q *survey.Questionnaire, qy 
 		default:
 			d.Overall = ix
 		}
-	}
-	ys, err := s.store.LoadYear(ctx, q, qy.Year, qy.Filters, true)
-	if err != nil {
-		return nil, err
 	}
 	pops, err := s.store.Populations(ctx, qy.Year)
 	if err != nil {

@@ -190,28 +190,6 @@ func (s *Server) kioskError(c echo.Context, err error, code string) error {
 	return s.render(c, k.status, "kiosk.html", p)
 }
 
-// kioskReceipt finds the unanswered receipt of a code typed or scanned at a kiosk, creating
-// a signed token's receipt on its first use.
-func (s *Server) kioskReceipt(c echo.Context, code string) (receipt.Token, store.Receipt, error) {
-	tok, err := receipt.ParseToken(code)
-	if err != nil {
-		return "", store.Receipt{}, err
-	}
-	var rc store.Receipt
-	if receipt.IsSigned(tok) {
-		rc, err = s.store.AcceptSignedToken(c.Request().Context(), tok, s.tokenPolicy())
-	} else {
-		rc, err = s.store.FindReceiptByTokenHash(c.Request().Context(), tok.Hash())
-	}
-	if err != nil {
-		return "", store.Receipt{}, err
-	}
-	if rc.Answered {
-		return "", store.Receipt{}, receipt.ErrAlreadyUsed
-	}
-	return tok, rc, nil
-}
-
 // handleKioskBegin handles "POST /kiosk/start": a code (or anon=1), then the survey.
 func (s *Server) handleKioskBegin(c echo.Context) error {
 	form, err := parseForm(c)
@@ -228,7 +206,7 @@ func (s *Server) handleKioskBegin(c echo.Context) error {
 		}
 	} else {
 		code := strings.TrimSpace(form.Get("code"))
-		tok, rc, err := s.kioskReceipt(c, code)
+		tok, rc, err := s.openReceipt(c, code)
 		if err != nil {
 			return s.kioskError(c, err, code)
 		}
@@ -317,7 +295,7 @@ func (s *Server) handleKioskCheck(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	_, rc, err := s.kioskReceipt(c, req.Receipt)
+	_, rc, err := s.openReceipt(c, req.Receipt)
 	if err != nil {
 		return err
 	}

@@ -25,16 +25,16 @@ type surveyPage struct {
 	Comment    string
 }
 
-// surveyReceipt resolves the :token of a citizen URL to its receipt and questionnaire.
-func (s *Server) surveyReceipt(c echo.Context) (receipt.Token, store.Receipt, error) {
-	tok, err := receipt.ParseToken(c.Param("token"))
+// openReceipt finds the unanswered receipt of a code from a citizen URL (/s/:token) or typed
+// or scanned at a kiosk. A signed token, minted offline, is checked against its secret and
+// validity window and its receipt created on this first use (docs/tokens.md §5.3).
+func (s *Server) openReceipt(c echo.Context, code string) (receipt.Token, store.Receipt, error) {
+	tok, err := receipt.ParseToken(code)
 	if err != nil {
 		return "", store.Receipt{}, err
 	}
 	var rc store.Receipt
 	if receipt.IsSigned(tok) {
-		// Minted offline: checked against its secret and validity window, and its receipt
-		// created on this first use (docs/tokens.md §5.3).
 		rc, err = s.store.AcceptSignedToken(c.Request().Context(), tok, s.tokenPolicy())
 	} else {
 		rc, err = s.store.FindReceiptByTokenHash(c.Request().Context(), tok.Hash())
@@ -50,7 +50,7 @@ func (s *Server) surveyReceipt(c echo.Context) (receipt.Token, store.Receipt, er
 
 // handleSurveyShow handles "GET /s/:token": the questionnaire for one receipt.
 func (s *Server) handleSurveyShow(c echo.Context) error {
-	tok, rc, err := s.surveyReceipt(c)
+	tok, rc, err := s.openReceipt(c, c.Param("token"))
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ var formFieldsIgnored = []string{"lang"}
 
 // handleSurveySubmit handles "POST /s/:token": it validates and stores one citizen's answers.
 func (s *Server) handleSurveySubmit(c echo.Context) error {
-	tok, rc, err := s.surveyReceipt(c)
+	tok, rc, err := s.openReceipt(c, c.Param("token"))
 	if err != nil {
 		return err
 	}
