@@ -23,7 +23,7 @@ import (
 )
 
 // refAgencies is the reference agencies file, relative to this package.
-const refAgencies = "../../../shared/refdata/agencies.csv"
+const refAgencies = "../../internal/index/testdata/refdata/agencies.csv"
 
 // runCmd runs sipas in-process, as main does, and returns the exit code and output.
 func runCmd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {

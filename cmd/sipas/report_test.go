@@ -19,9 +19,10 @@ import (
 	"sipas/internal/index/indextest"
 )
 
-// refDir is /work/shared/refdata seen from this package's directory; the
-// tests make it absolute before isolate changes the working directory.
-const refDir = "../../../shared/refdata"
+// refDir is the project's copy of the reference data (internal/index/testdata/refdata) seen
+// from this package's directory; the tests make it absolute before isolate changes the
+// working directory.
+const refDir = "../../internal/index/testdata/refdata"
 
 // TestReportMatchesReference is METHODS.md §9.2: the reference CSVs of each
 // case are imported into a fresh database with the real CLI, `sipas report

@@ -13,8 +13,8 @@ import (
 	_ "time/tzdata" // the year of a response is taken in Asia/Ho_Chi_Minh on any machine
 )
 
-// refdata is /work/shared/refdata seen from this package's directory.
-const refdata = "../../../shared/refdata"
+// refdata is the project's copy of the reference data (README.md there says where it comes from).
+const refdata = "testdata/refdata"
 
 // responseMeta are the responses.csv columns that are not questions
 // (CONTRACT.md).
