@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"sipas/internal/auth"
+	"sipas/internal/calendar"
 	"sipas/internal/dataset"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
@@ -115,7 +116,7 @@ func seedDemo(ctx context.Context, st *store.Store, q *survey.Questionnaire, bas
 	}
 	var agencies []dataset.Agency
 	var pops []dataset.Population
-	year, _ := store.YearMonth(now)
+	year, _ := calendar.YearMonth(now)
 	for _, a := range demoAgencies {
 		agencies = append(agencies, dataset.Agency{Code: a.code, Name: a.name, Level: a.level, ParentCode: a.parent})
 		pops = append(pops, dataset.Population{Year: 2023, AgencyCode: a.code, Receipts: a.receipts * 9 / 10},
@@ -134,7 +135,7 @@ func seedDemo(ctx context.Context, st *store.Store, q *survey.Questionnaire, bas
 		n := demoSampleSize(a.receipts)
 		for j := range n {
 			answers, comment := demoAnswers(rng, q, a.quality, 0)
-			at := time.Date(2023, time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 8+rng.IntN(9), rng.IntN(60), 0, 0, store.Vietnam)
+			at := time.Date(2023, time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 8+rng.IntN(9), rng.IntN(60), 0, 0, calendar.Zone)
 			paper = append(paper, store.ImportedResponse{
 				Response: dataset.Response{ID: fmt.Sprintf("P23-%02d-%04d", i, j), AgencyCode: a.code, Channel: "counter",
 					SubmittedAt: at, Year: 2023, Comment: comment, Answers: answers},
@@ -146,7 +147,7 @@ func seedDemo(ctx context.Context, st *store.Store, q *survey.Questionnaire, bas
 		return "", err
 	}
 	// This year: receipts issued through sipas from January until now; about 60% answered.
-	start := time.Date(year, 1, 2, 8, 0, 0, 0, store.Vietnam)
+	start := time.Date(year, 1, 2, 8, 0, 0, 0, calendar.Zone)
 	span := now.Sub(start)
 	var seeds []store.Seed
 	channelsByRoll := []string{"counter", "counter", "counter", "online", "postal"}

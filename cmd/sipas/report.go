@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sipas/assets"
+	"sipas/internal/calendar"
 	"sipas/internal/index"
 	"sipas/internal/report"
 	"sipas/internal/store"
@@ -115,7 +116,7 @@ func reportMeta(ctx context.Context, st *store.Store, q *survey.Questionnaire, q
 	if err != nil {
 		return report.Meta{}, err
 	}
-	m := report.Meta{Survey: q, Lang: lang, AgencyNames: map[string]string{}, Generated: time.Now().In(store.Vietnam)}
+	m := report.Meta{Survey: q, Lang: lang, AgencyNames: map[string]string{}, Generated: time.Now().In(calendar.Zone)}
 	for _, a := range agencies {
 		m.AgencyNames[a.Code] = a.Name
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"sipas/internal/calendar"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
 )
@@ -95,9 +96,9 @@ func cmdToken(ctx context.Context, e env, args []string) error {
 		for _, t := range list {
 			status := "active"
 			if t.Revoked {
-				status = "revoked " + t.RevokedAt.In(store.Vietnam).Format(time.DateOnly)
+				status = "revoked " + t.RevokedAt.In(calendar.Zone).Format(time.DateOnly)
 			}
-			fmt.Fprintf(e.stdout, "%d\t%s\t%s\t%s\t%d opened\n", t.ID, t.AgencyCode, t.CreatedAt.In(store.Vietnam).Format(time.DateOnly), status, t.Scanned)
+			fmt.Fprintf(e.stdout, "%d\t%s\t%s\t%s\t%d opened\n", t.ID, t.AgencyCode, t.CreatedAt.In(calendar.Zone).Format(time.DateOnly), status, t.Scanned)
 		}
 		return nil
 	}
@@ -152,9 +153,9 @@ func tokenMint(e env, rawID uint64, keyHex, date string, serial int64, count int
 	if err != nil || len(key) < receipt.MinKeyLen {
 		return usagef("token mint needs the secret's key in hex, at least %d bytes (--key or env SIPAS_TOKEN_KEY)", receipt.MinKeyLen)
 	}
-	day := time.Now().In(store.Vietnam)
+	day := time.Now().In(calendar.Zone)
 	if date != "" {
-		if day, err = time.ParseInLocation(time.DateOnly, date, store.Vietnam); err != nil {
+		if day, err = time.ParseInLocation(time.DateOnly, date, calendar.Zone); err != nil {
 			return usagef("--date %q must be YYYY-MM-DD", date)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"sipas/internal/calendar"
 )
 
 // Channels through which a response is collected.
@@ -91,7 +93,7 @@ func ParseResponses(file string, r io.Reader, questions []string, known func(cod
 		if s, i, ok := rw.required("submitted_at"); ok {
 			if at, prob := parseTime(s); prob != "" {
 				rw.errf(i, "submitted_at %s %s", quote(s), prob)
-			} else if y := at.In(vietnam).Year(); y < minYear || y > maxYear {
+			} else if y := calendar.Year(at); y < minYear || y > maxYear {
 				rw.errf(i, "submitted_at %s is in %d, outside %d–%d", quote(s), y, minYear, maxYear)
 			} else {
 				p.SubmittedAt, p.Year = at, y

@@ -6,9 +6,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	_ "time/tzdata" // years are counted in Vietnam time even on hosts without a zoneinfo database
 	"unicode"
 	"unicode/utf8"
+
+	"sipas/internal/calendar"
 )
 
 // Years outside this range are typing mistakes ("224", "20244"), not data.
@@ -16,16 +17,6 @@ const (
 	minYear = 2000
 	maxYear = 2100
 )
-
-// vietnam is Asia/Ho_Chi_Minh, where a response's year is counted.
-var vietnam = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
-	if err != nil {
-		// Unreachable with time/tzdata; Vietnam has kept +07:00 since 1975.
-		return time.FixedZone("ICT", 7*60*60)
-	}
-	return loc
-}()
 
 // quote quotes s for a message, shortened so that a misplaced long text
 // does not swamp the report.
@@ -223,7 +214,7 @@ func isKnown(known func(string) bool, code string) bool {
 // midnight in Vietnam. On failure it returns a message tail.
 func parseTime(s string) (time.Time, string) {
 	if len(s) == len(time.DateOnly) {
-		if t, err := time.ParseInLocation(time.DateOnly, s, vietnam); err == nil {
+		if t, err := calendar.ParseDay(s); err == nil {
 			return t, ""
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"time"
+
+	"sipas/internal/calendar"
 )
 
 // Signed tokens let one-stop-shop software that cannot reach sipas print
@@ -40,13 +42,8 @@ const (
 // sign, and names the format version: a future layout gets a new prefix.
 const macPrefix = "sipas-receipt-v1"
 
-// vietnam is Asia/Ho_Chi_Minh as a fixed zone. Vietnam has kept UTC+7 since
-// 1975, so this is exact for every day a token can name, and it does not
-// depend on the server having a time-zone database.
-var vietnam = time.FixedZone("ICT", 7*60*60)
-
-// epoch is day 0 of the day field.
-var epoch = time.Date(2020, time.January, 1, 0, 0, 0, 0, vietnam)
+// epoch is day 0 of the day field, in Asia/Ho_Chi_Minh (calendar.Zone).
+var epoch = time.Date(2020, time.January, 1, 0, 0, 0, 0, calendar.Zone)
 
 // Secret is a per-agency signing secret created by an administrator. ID is
 // public and written into every token; Key is shared only with the agency's
@@ -93,7 +90,7 @@ func Mint(s Secret, day time.Time, serial uint32) (Token, error) {
 	}
 	n := dayNumber(day)
 	if n < 0 || n > MaxDay {
-		return "", fmt.Errorf("receipt: mint: day %s outside 2020-01-01..2199-06-06", day.In(vietnam).Format(time.DateOnly))
+		return "", fmt.Errorf("receipt: mint: day %s outside 2020-01-01..2199-06-06", calendar.Day(day))
 	}
 	sg := Signed{ID: s.ID, Day: n, Serial: serial}
 	copy(sg.mac[:], sg.sum(s.Key))
@@ -176,9 +173,5 @@ func (s Signed) token() Token {
 }
 
 // dayNumber returns the number of days from 2020-01-01 to t's calendar date
-// in Asia/Ho_Chi_Minh. Counting in UTC dates avoids any clock arithmetic;
-// Sub saturates for absurd dates, which then fall outside 0..MaxDay.
-func dayNumber(t time.Time) int {
-	y, m, d := t.In(vietnam).Date()
-	return int(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Sub(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)) / (24 * time.Hour))
-}
+// in Asia/Ho_Chi_Minh; absurd dates fall outside 0..MaxDay.
+func dayNumber(t time.Time) int { return calendar.DaysBetween(epoch, t) }

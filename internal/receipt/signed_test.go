@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sipas/internal/calendar"
 )
 
 // docPath is the normative format description; the vectors and the Python
@@ -85,7 +87,7 @@ func MustVectors(tb testing.TB) []vector {
 // vietnamDate parses YYYY-MM-DD as midnight in Asia/Ho_Chi_Minh.
 func vietnamDate(tb testing.TB, s string) time.Time {
 	tb.Helper()
-	d, err := time.ParseInLocation(time.DateOnly, s, vietnam)
+	d, err := time.ParseInLocation(time.DateOnly, s, calendar.Zone)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -348,7 +350,7 @@ func TestMintDay(t *testing.T) {
 
 func TestMintErrors(t *testing.T) {
 	key := make([]byte, KeyLen)
-	day := time.Date(2024, 5, 17, 9, 0, 0, 0, vietnam)
+	day := time.Date(2024, 5, 17, 9, 0, 0, 0, calendar.Zone)
 	tests := []struct {
 		name   string
 		s      Secret
@@ -360,7 +362,7 @@ func TestMintErrors(t *testing.T) {
 		{"no key", Secret{ID: 1}, day, 1},
 		{"short key", Secret{ID: 1, Key: key[:MinKeyLen-1]}, day, 1},
 		{"before 2020", Secret{ID: 1, Key: key}, time.Date(2019, 12, 31, 16, 59, 0, 0, time.UTC), 1},
-		{"after 2199-06-06", Secret{ID: 1, Key: key}, time.Date(2199, 6, 7, 0, 0, 0, 0, vietnam), 1},
+		{"after 2199-06-06", Secret{ID: 1, Key: key}, time.Date(2199, 6, 7, 0, 0, 0, 0, calendar.Zone), 1},
 		{"zero time", Secret{ID: 1, Key: key}, time.Time{}, 1},
 		{"year 9999", Secret{ID: 1, Key: key}, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), 1},
 	}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"sipas/internal/calendar"
 )
 
 // benchRecords is the size of the raw export benchmarks: a province's year.
@@ -61,7 +63,7 @@ func heapPeak() (stop func() float64) {
 func writeSynthetic(b *testing.B, w interface{ Write(ResponseRecord) error }, n int) {
 	rec := ResponseRecord{Channel: "counter", Answers: make([]uint8, len(benchCodes))}
 	agencies := []string{"A01", "A02", "A03", "A04", "A05", "A06", "A07", "A08", "A09", "A10", "A11", "A12"}
-	start := time.Date(2026, 1, 1, 7, 0, 0, 0, vietnam)
+	start := time.Date(2026, 1, 1, 7, 0, 0, 0, calendar.Zone)
 	for i := range n {
 		rec.ResponseID = "R" + strconv.Itoa(1_000_000+i)
 		rec.AgencyCode = agencies[i%len(agencies)]

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-pdf/fpdf"
 
+	"sipas/internal/calendar"
 	"sipas/internal/i18n"
 	"sipas/internal/index"
 )
@@ -79,7 +80,7 @@ func WritePDF(w io.Writer, rep *index.Report, m Meta, fonts fs.FS) error {
 	pdf.SetCatalogSort(true)
 	pdf.SetMargins(pdfMargin, pdfMargin, pdfMargin)
 	pdf.SetAutoPageBreak(true, pdfBottom)
-	date := i18n.Date(m.lang(), gen.In(vietnam))
+	date := i18n.Date(m.lang(), calendar.In(gen))
 	pdf.SetHeaderFunc(func() {
 		if pdf.PageNo() == 1 {
 			return

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"sipas/internal/calendar"
 	"sipas/internal/index"
 	"sipas/internal/survey"
 )
@@ -152,7 +153,7 @@ func testMeta(tb testing.TB) Meta {
 		Lang:        "vi",
 		Scope:       "Toàn tỉnh",
 		AgencyNames: testAgencyNames(),
-		Generated:   time.Date(2026, 11, 25, 9, 30, 0, 0, vietnam),
+		Generated:   time.Date(2026, 11, 25, 9, 30, 0, 0, calendar.Zone),
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"sipas/internal/calendar"
 )
 
 // ResponseRecord is one response of the raw export.
@@ -64,7 +66,7 @@ func submittedAt(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(vietnam).Format(time.RFC3339)
+	return calendar.In(t).Format(time.RFC3339)
 }
 
 // ResponsesCSV streams responses as CSV in the responses.csv layout: UTF-8

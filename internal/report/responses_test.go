@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"sipas/internal/calendar"
 	"sipas/internal/dataset"
 )
 
@@ -24,28 +25,28 @@ func testRecords() []ResponseRecord {
 			SubmittedAt: time.Date(2025, 12, 31, 17, 30, 0, 0, time.UTC),
 			Answers:     []uint8{5, 4, 0, 0, 5}, Comment: "Cán bộ hướng dẫn tận tình, chu đáo. Rất hài lòng!"},
 		{ResponseID: "R-0002", AgencyCode: "A02", Channel: "online",
-			SubmittedAt: time.Date(2026, 3, 8, 9, 15, 42, 0, vietnam),
+			SubmittedAt: time.Date(2026, 3, 8, 9, 15, 42, 0, calendar.Zone),
 			Answers:     []uint8{1, 2, 3, 4, 5}, Comment: `=HYPERLINK("http://example.com","Bấm")`},
 		{ResponseID: "R-0003", AgencyCode: "A03", Channel: "postal",
-			SubmittedAt: time.Date(2026, 6, 1, 0, 0, 0, 0, vietnam),
+			SubmittedAt: time.Date(2026, 6, 1, 0, 0, 0, 0, calendar.Zone),
 			Answers:     []uint8{0, 0, 0, 0, 0}, Comment: "+84 912 345 678 gọi lại giúp tôi"},
 		{ResponseID: "R-0004", AgencyCode: "A01", Channel: "counter",
-			SubmittedAt: time.Date(2026, 7, 2, 14, 0, 0, 0, vietnam),
+			SubmittedAt: time.Date(2026, 7, 2, 14, 0, 0, 0, calendar.Zone),
 			Answers:     []uint8{4, 4, 4, 4, 4}, Comment: "-Thủ tục còn rườm rà\nCần rút ngắn thời gian"},
 		{ResponseID: "R-0005", AgencyCode: "A02", Channel: "online",
-			SubmittedAt: time.Date(2026, 8, 3, 8, 0, 0, 0, vietnam),
+			SubmittedAt: time.Date(2026, 8, 3, 8, 0, 0, 0, calendar.Zone),
 			Answers:     []uint8{3, 3, 3, 3, 3}, Comment: "@admin xem giúp"},
 		{ResponseID: "R-0006", AgencyCode: "A03", Channel: "counter",
-			SubmittedAt: time.Date(2026, 9, 4, 8, 0, 0, 0, vietnam),
+			SubmittedAt: time.Date(2026, 9, 4, 8, 0, 0, 0, calendar.Zone),
 			Answers:     []uint8{5, 5, 5, 5, 5}, Comment: "\t=1+2"},
 		{ResponseID: "R-0007", AgencyCode: "A01", Channel: "counter",
-			SubmittedAt: time.Date(2026, 10, 5, 8, 0, 0, 0, vietnam),
+			SubmittedAt: time.Date(2026, 10, 5, 8, 0, 0, 0, calendar.Zone),
 			Answers:     []uint8{2, 0, 5, 0, 1}, Comment: "\r=cmd|' /C calc'!A0"},
 		{ResponseID: "R-0008", AgencyCode: "A01", Channel: "online",
-			SubmittedAt: time.Date(2026, 11, 6, 8, 0, 0, 0, vietnam),
+			SubmittedAt: time.Date(2026, 11, 6, 8, 0, 0, 0, calendar.Zone),
 			Answers:     []uint8{4, 5, 4, 5, 4}, Comment: `Anh "Nam" ở quầy số 3, rất tốt`},
 		{ResponseID: "=R-0009", AgencyCode: "A01", Channel: "online",
-			SubmittedAt: time.Date(2026, 11, 7, 8, 0, 0, 0, vietnam),
+			SubmittedAt: time.Date(2026, 11, 7, 8, 0, 0, 0, calendar.Zone),
 			Answers:     []uint8{4, 4, 4, 4, 4}},
 	}
 }

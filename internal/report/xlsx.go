@@ -10,6 +10,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"sipas/internal/calendar"
 	"sipas/internal/index"
 )
 
@@ -232,7 +233,7 @@ func (x *xlsx) summary(sheet string, rep *index.Report, m Meta) {
 		{wd.scope, cell{scope, x.text}},
 		{wd.filters, cell{m.filtersLabel(rep), x.text}},
 		{wd.respondents, cell{rep.Respondents, x.count}},
-		{wd.generated, cell{dateOnly(m.generated()), x.date}},
+		{wd.generated, cell{calendar.DateOnly(m.generated()), x.date}},
 	}
 	row := 3
 	for _, it := range info {
@@ -444,15 +445,3 @@ func methodNotes(rep *index.Report, m Meta) []string {
 	}
 	return notes
 }
-
-// dateOnly returns t's calendar date in Vietnam as a time without a zone:
-// spreadsheets have no time zones, so the date cell must show the day the
-// official saw, not the UTC one.
-func dateOnly(t time.Time) time.Time {
-	t = t.In(vietnam)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
-
-// vietnam is UTC+07:00, which Vietnam has kept since 1975; a fixed zone
-// works on servers without the time-zone database (STYLE.md pitfall 11).
-var vietnam = time.FixedZone("ICT", 7*60*60)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"sipas/internal/calendar"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
 	"sipas/internal/store/storetest"
@@ -241,7 +242,7 @@ func TestRefusals(t *testing.T) {
 		s.CountRefusal(ctx, store.RefusalUnknownToken)
 	}
 	s.CountRefusal(ctx, store.RefusalRateLimited)
-	got, err := s.Refusals(ctx, time.Date(2025, 3, 1, 0, 0, 0, 0, store.Vietnam))
+	got, err := s.Refusals(ctx, time.Date(2025, 3, 1, 0, 0, 0, 0, calendar.Zone))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +260,7 @@ func TestRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	s = storetest.OpenPath(t, path, store.Options{Now: clk.Now})
-	got, err = s.Refusals(ctx, time.Date(2025, 3, 2, 0, 0, 0, 0, store.Vietnam))
+	got, err = s.Refusals(ctx, time.Date(2025, 3, 2, 0, 0, 0, 0, calendar.Zone))
 	if err != nil {
 		t.Fatal(err)
 	}

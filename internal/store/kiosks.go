@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sipas/internal/auth"
+	"sipas/internal/calendar"
 	"sipas/internal/receipt"
 )
 
@@ -402,7 +403,7 @@ type kioskRecord struct {
 }
 
 func insertKioskResponse(ctx context.Context, tx *sql.Tx, r kioskRecord) error {
-	year, month := YearMonth(r.SubmittedAt)
+	year, month := calendar.YearMonth(r.SubmittedAt)
 	_, err := tx.ExecContext(ctx, `INSERT INTO responses (response_id, receipt_id, agency_id, survey_id, survey_version,
 		channel, source, submitted_at, year, month, answers, expectations, comment, idempotency_key, kiosk_id)
 		VALUES (?, ?, ?, ?, ?, ?, 'kiosk', ?, ?, ?, ?, ?, ?, ?, ?)`,

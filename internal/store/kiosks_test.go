@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sipas/internal/auth"
+	"sipas/internal/calendar"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
 	"sipas/internal/store/storetest"
@@ -119,7 +120,7 @@ func TestEnrolKiosk(t *testing.T) {
 }
 
 func TestSubmitKioskResponse(t *testing.T) {
-	clk := storetest.NewClock(time.Date(2026, 3, 10, 9, 0, 0, 0, store.Vietnam))
+	clk := storetest.NewClock(time.Date(2026, 3, 10, 9, 0, 0, 0, calendar.Zone))
 	s := storetest.OpenOptions(t, store.Options{Now: clk.Now})
 	storetest.MustCreateAgency(t, s, "MG.STP", "Sở Tư pháp", "province")
 	ctx := t.Context()
@@ -186,7 +187,7 @@ func TestSubmitKioskResponse(t *testing.T) {
 // TestKioskAnonRate: one answer without a receipt per 20 s and 60 an hour, judged by the
 // answer times, so a burst of queued answers given far enough apart all pass.
 func TestKioskAnonRate(t *testing.T) {
-	clk := storetest.NewClock(time.Date(2026, 3, 10, 9, 0, 0, 0, store.Vietnam))
+	clk := storetest.NewClock(time.Date(2026, 3, 10, 9, 0, 0, 0, calendar.Zone))
 	s := storetest.OpenOptions(t, store.Options{Now: clk.Now})
 	storetest.MustCreateAgency(t, s, "MG.STP", "Sở Tư pháp", "province")
 	ctx := t.Context()

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"sipas/internal/calendar"
 )
 
 // Receipt is an issued receipt as stored. The token is not stored, only its hash.
@@ -56,7 +58,7 @@ func createReceipt(ctx context.Context, tx *sql.Tx, nr NewReceipt, now time.Time
 	if err != nil {
 		return Receipt{}, fmt.Errorf("store: create receipt: %w", err)
 	}
-	year, _ := YearMonth(now)
+	year := calendar.Year(now)
 	res, err := tx.ExecContext(ctx, `INSERT INTO receipts (token_hash, agency_id, procedure, channel, source, issued_at, year)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, nr.TokenHash, r.AgencyID, nr.Procedure, nr.Channel, nr.Source, formatTime(now), year)
 	if err != nil {

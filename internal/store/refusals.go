@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"sipas/internal/calendar"
 )
 
 // Reasons a citizen's attempt is refused, as counted by CountRefusal.
@@ -44,7 +46,7 @@ func (s *Store) CountRefusal(ctx context.Context, reason string) error {
 	if reason == "" || len(reason) > 32 {
 		return fmt.Errorf("store: count refusal: bad reason %q", reason)
 	}
-	k := refusalKey{s.now().In(Vietnam).Format(time.DateOnly), reason}
+	k := refusalKey{calendar.Day(s.now()), reason}
 	s.refusals.mu.Lock()
 	defer s.refusals.mu.Unlock()
 	if s.refusals.pending == nil {
@@ -61,7 +63,7 @@ func (s *Store) Refusals(ctx context.Context, since time.Time) ([]RefusalCount, 
 		return nil, err
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT day, reason, count FROM refusals WHERE day >= ? ORDER BY day, reason`,
-		since.In(Vietnam).Format(time.DateOnly))
+		calendar.Day(since))
 	if err != nil {
 		return nil, fmt.Errorf("store: refusals: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"sipas/internal/calendar"
 	"sipas/internal/index"
 	"sipas/internal/receipt"
 )
@@ -88,7 +89,7 @@ func insertResponse(ctx context.Context, tx *sql.Tx, r responseRecord) error {
 }
 
 func insertResponseIn(ctx context.Context, tx txStmts, r responseRecord) error {
-	year, month := YearMonth(r.SubmittedAt)
+	year, month := calendar.YearMonth(r.SubmittedAt)
 	_, err := tx.exec(ctx, qInsertResponse,
 		r.ResponseID, r.ReceiptID, r.AgencyID, r.SurveyID, r.SurveyVersion, r.Channel, r.Source,
 		formatTime(r.SubmittedAt), year, month, r.Answers, r.Expectations, r.Comment)

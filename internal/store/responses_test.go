@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"sipas/internal/calendar"
 	"sipas/internal/dataset"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
@@ -235,7 +236,7 @@ func itoa(n int) string {
 }
 
 func imported(id, agency string, line int, at time.Time, answers, comment string) store.ImportedResponse {
-	y, _ := store.YearMonth(at)
+	y, _ := calendar.YearMonth(at)
 	return store.ImportedResponse{
 		Response: dataset.Response{ID: id, AgencyCode: agency, Channel: "postal", SubmittedAt: at, Year: y, Comment: comment, Line: line},
 		Answers:  answers,
@@ -247,7 +248,7 @@ func TestImportResponses(t *testing.T) {
 	ctx := t.Context()
 	storetest.MustCreateAgency(t, s, "A", "Cơ quan A", "province")
 	storetest.MustCreateAgency(t, s, "B", "Cơ quan B", "commune")
-	d := func(m, day int) time.Time { return time.Date(2023, time.Month(m), day, 0, 0, 0, 0, store.Vietnam) }
+	d := func(m, day int) time.Time { return time.Date(2023, time.Month(m), day, 0, 0, 0, 0, calendar.Zone) }
 	file := []store.ImportedResponse{
 		imported("P23-0001", "A", 2, d(1, 5), "A1:4 A2:5", "Phí niêm yết rõ ràng"),
 		imported("P23-0002", "B", 3, d(12, 31), "A1:2", ""),

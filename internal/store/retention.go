@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"sipas/internal/calendar"
 )
 
 // ExpireComments blanks the free-text comments of the responses submitted before cutoff and
@@ -31,5 +33,5 @@ func (s *Store) ExpireComments(ctx context.Context, cutoff time.Time, actor stri
 // RetentionCutoff is the moment before which comments are blanked when they are kept for
 // months months: the same day and time that many calendar months back, in Vietnam time.
 func RetentionCutoff(now time.Time, months int) time.Time {
-	return now.In(Vietnam).AddDate(0, -months, 0)
+	return calendar.MonthsBefore(now, months)
 }

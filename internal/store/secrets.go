@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"sipas/internal/calendar"
 	"sipas/internal/receipt"
 )
 
@@ -199,7 +200,7 @@ func checkSigned(ctx context.Context, q queryer, tok receipt.Token, p TokenPolic
 	if validity <= 0 {
 		validity = DefaultTokenValidityDays
 	}
-	switch age := calendarDays(sg.Date(), now); {
+	switch age := calendar.DaysBetween(sg.Date(), now); {
 	case age < -maxFutureDays:
 		return "", 0, sg, fmt.Errorf("%w: minted %d days ahead of today", receipt.ErrInvalidToken, -age)
 	case age > validity:
@@ -222,21 +223,12 @@ func acceptSigned(ctx context.Context, tx *sql.Tx, tok receipt.Token, p TokenPol
 	if !errors.Is(err, ErrNotFound) {
 		return rc, err
 	}
-	minted := sg.Date().In(Vietnam)
+	minted := calendar.In(sg.Date())
 	if _, err := tx.ExecContext(ctx, `INSERT INTO receipts (token_hash, agency_id, procedure, channel, source, issued_at, year, minted_day, secret_id)
 		VALUES (?, ?, '', 'counter', 'minted', ?, ?, ?, ?)`, hash, agencyID, formatTime(now), minted.Year(), minted.Format(time.DateOnly), sg.ID); err != nil {
 		return Receipt{}, fmt.Errorf("store: accept signed token: %w", err)
 	}
 	return findReceiptTx(ctx, tx, hash)
-}
-
-// calendarDays is the number of calendar days in Vietnam from a to b (negative when b is
-// before a).
-func calendarDays(a, b time.Time) int {
-	ay, am, ad := a.In(Vietnam).Date()
-	by, bm, bd := b.In(Vietnam).Date()
-	d := time.Date(by, bm, bd, 0, 0, 0, 0, time.UTC).Sub(time.Date(ay, am, ad, 0, 0, 0, 0, time.UTC))
-	return int(d / (24 * time.Hour))
 }
 
 // MaxMintedPerDay bounds one reported day's count.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"sipas/internal/calendar"
 	"sipas/internal/dataset"
 	"sipas/internal/index"
 	"sipas/internal/receipt"
@@ -75,7 +76,7 @@ func TestTokenSecrets(t *testing.T) {
 }
 
 func TestAcceptSignedToken(t *testing.T) {
-	now := time.Date(2026, 3, 10, 9, 0, 0, 0, store.Vietnam)
+	now := time.Date(2026, 3, 10, 9, 0, 0, 0, calendar.Zone)
 	clk := storetest.NewClock(now)
 	s := storetest.OpenOptions(t, store.Options{Now: clk.Now})
 	storetest.MustCreateAgency(t, s, "MG.STP", "Sở Tư pháp", "province")
@@ -133,7 +134,7 @@ func TestAcceptSignedToken(t *testing.T) {
 // TestPopulationsMinted: receipts issued by sipas plus minted tokens, as reported per day
 // or else as opened, never both; an imported figure still wins.
 func TestPopulationsMinted(t *testing.T) {
-	now := time.Date(2026, 3, 10, 9, 0, 0, 0, store.Vietnam)
+	now := time.Date(2026, 3, 10, 9, 0, 0, 0, calendar.Zone)
 	clk := storetest.NewClock(now)
 	s := storetest.OpenOptions(t, store.Options{Now: clk.Now})
 	storetest.MustCreateAgency(t, s, "MG.STP", "Sở Tư pháp", "province")

@@ -13,24 +13,12 @@ import (
 	"strings"
 	"sync"
 	"time"
-	_ "time/tzdata" // years are counted in Asia/Ho_Chi_Minh time even without a system tz database
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("store: not found")
-
-// Vietnam is the time zone in which years and months are counted.
-var Vietnam = mustLoadLocation("Asia/Ho_Chi_Minh")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
 
 // Store is the sipas database: one writer connection, so writes are serialised in Go and never
 // meet SQLITE_BUSY, and a pool of readers that WAL lets run beside it.
@@ -157,12 +145,6 @@ func parseTime(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("store: stored time %q: %w", s, err)
 	}
 	return t, nil
-}
-
-// YearMonth gives the year and month of t in Vietnam time.
-func YearMonth(t time.Time) (int, int) {
-	v := t.In(Vietnam)
-	return v.Year(), int(v.Month())
 }
 
 // inTx runs fn in one immediate write transaction and commits it, or rolls back on error.

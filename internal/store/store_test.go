@@ -204,20 +204,3 @@ func TestSettings(t *testing.T) {
 		}
 	}
 }
-
-func TestYearMonthInVietnamTime(t *testing.T) {
-	tests := []struct {
-		at           time.Time
-		wantY, wantM int
-	}{
-		{time.Date(2024, 12, 31, 16, 59, 59, 0, time.UTC), 2024, 12},
-		{time.Date(2024, 12, 31, 17, 0, 0, 0, time.UTC), 2025, 1}, // midnight in Hà Nội (UTC+7)
-		{time.Date(2024, 6, 30, 17, 30, 0, 0, time.UTC), 2024, 7},
-	}
-	for _, tt := range tests {
-		y, m := store.YearMonth(tt.at)
-		if y != tt.wantY || m != tt.wantM {
-			t.Errorf("YearMonth(%v) = %d-%02d, want %d-%02d", tt.at, y, m, tt.wantY, tt.wantM)
-		}
-	}
-}

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sipas/internal/auth"
+	"sipas/internal/calendar"
 	"sipas/internal/i18n"
 	"sipas/internal/index"
 	"sipas/internal/report"
@@ -95,12 +96,6 @@ func optional(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-// currentYear is this year in Vietnam time.
-func currentYear() int {
-	y, _ := store.YearMonth(time.Now())
-	return y
 }
 
 // dashboard is everything /admin/ shows for one query.
@@ -231,7 +226,7 @@ func (s *Server) reportMeta(q *survey.Questionnaire, l string, names map[string]
 	if qy.Filters.Channel != nil {
 		scope += " · " + s.msgs.T(l, "channel."+*qy.Filters.Channel)
 	}
-	return report.Meta{Survey: q, Lang: l, Scope: scope, AgencyNames: names, Generated: time.Now().In(store.Vietnam)}
+	return report.Meta{Survey: q, Lang: l, Scope: scope, AgencyNames: names, Generated: time.Now().In(calendar.Zone)}
 }
 
 type dashboardPage struct {
@@ -255,7 +250,7 @@ func (s *Server) handleDashboard(c echo.Context) error {
 	if f.Baseline == "" {
 		f.Baseline = "2023"
 	}
-	qy, err := f.query(&o, currentYear())
+	qy, err := f.query(&o, calendar.ThisYear())
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sipas/internal/auth"
+	"sipas/internal/calendar"
 	"sipas/internal/dataset"
 	"sipas/internal/index"
 	"sipas/internal/store"
@@ -341,7 +342,7 @@ func (s *Server) handleCommentsShow(c echo.Context) error {
 		return errBadRequest("invalid_query", "invalid filters")
 	}
 	o := official(c)
-	qy, err := f.query(&o, currentYear())
+	qy, err := f.query(&o, calendar.ThisYear())
 	if err != nil {
 		return err
 	}
@@ -409,7 +410,7 @@ func (s *Server) handleSampleSize(c echo.Context) error {
 	}
 	year, err := strconv.Atoi(c.QueryParam("year"))
 	if err != nil {
-		year = currentYear()
+		year = calendar.ThisYear()
 	}
 	ctx := c.Request().Context()
 	q, err := s.surveys.Get(survey.DefaultID)

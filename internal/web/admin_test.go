@@ -19,6 +19,7 @@ import (
 
 	"sipas/assets"
 	"sipas/internal/auth"
+	"sipas/internal/calendar"
 	"sipas/internal/dataset"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
@@ -103,7 +104,7 @@ func newAdminEnv(t *testing.T) *adminEnv {
 	}
 	ts := &testServer{srv: srv, st: st, q: q, logs: logs}
 	t.Cleanup(func() { ts.checkLogs(t) })
-	e := &adminEnv{testServer: ts, clock: clock, year: currentYear(), users: map[string]auth.Official{},
+	e := &adminEnv{testServer: ts, clock: clock, year: calendar.ThisYear(), users: map[string]auth.Official{},
 		sessions: map[string]*adminSession{}, comments: map[string]int64{}}
 	e.seed(t)
 	return e
@@ -143,7 +144,7 @@ func (e *adminEnv) seed(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				issued := time.Date(year, 1, 2+i, 8, 0, 0, 0, store.Vietnam)
+				issued := time.Date(year, 1, 2+i, 8, 0, 0, 0, calendar.Zone)
 				seeds = append(seeds, store.Seed{
 					NewReceipt: store.NewReceipt{TokenHash: tok.Hash(), AgencyCode: a.Code, Procedure: "Chứng thực bản sao",
 						Channel: []string{"counter", "online", "postal"}[i%3], Source: "api"},

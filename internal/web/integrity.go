@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sipas/internal/calendar"
 	"sipas/internal/store"
 )
 
@@ -31,8 +32,7 @@ type integrityPage struct {
 // reason beside the accepted ones, so officials can see whether anyone tries to stuff the index.
 func (s *Server) handleIntegrity(c echo.Context) error {
 	ctx := c.Request().Context()
-	since := time.Now().In(store.Vietnam).AddDate(0, 0, -29)
-	since = time.Date(since.Year(), since.Month(), since.Day(), 0, 0, 0, 0, store.Vietnam)
+	since := calendar.StartOfDay(time.Now().AddDate(0, 0, -29))
 	counts, err := s.store.Refusals(ctx, since)
 	if err != nil {
 		return err

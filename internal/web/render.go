@@ -15,8 +15,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sipas/internal/auth"
+	"sipas/internal/calendar"
 	"sipas/internal/i18n"
-	"sipas/internal/store"
 	"sipas/internal/survey"
 )
 
@@ -97,9 +97,9 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return m, nil
 		},
-		"date": func(l string, t time.Time) string { return i18n.Date(l, t.In(store.Vietnam)) },
+		"date": func(l string, t time.Time) string { return i18n.Date(l, t.In(calendar.Zone)) },
 		"datetime": func(l string, t time.Time) string {
-			return i18n.Date(l, t.In(store.Vietnam)) + " " + t.In(store.Vietnam).Format("15:04")
+			return i18n.Date(l, t.In(calendar.Zone)) + " " + t.In(calendar.Zone).Format("15:04")
 		},
 		"aspectTitle": func(q *survey.Questionnaire, id, l string) string {
 			if q == nil {

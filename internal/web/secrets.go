@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sipas/internal/calendar"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
 )
@@ -121,7 +122,7 @@ func (s *Server) handleMintedReport(c echo.Context) error {
 	if req.Agency == "" {
 		return errInvalid("invalid_agency", "agency is required")
 	}
-	day, err := time.ParseInLocation(time.DateOnly, req.Date, store.Vietnam)
+	day, err := time.ParseInLocation(time.DateOnly, req.Date, calendar.Zone)
 	if err != nil || day.Year() < 2020 || day.After(time.Now().Add(24*time.Hour)) {
 		return errInvalid("invalid_date", "date must be a day YYYY-MM-DD from 2020-01-01 to tomorrow")
 	}

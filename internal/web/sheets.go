@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sipas/internal/calendar"
 	"sipas/internal/receipt"
 	"sipas/internal/sheet"
 	"sipas/internal/store"
@@ -71,7 +72,7 @@ func sendSheet(c echo.Context, agency string, pdf []byte) error {
 			return r
 		}
 		return '_'
-	}, agency) + "-" + time.Now().In(store.Vietnam).Format("20060102-150405") + ".pdf"
+	}, agency) + "-" + time.Now().In(calendar.Zone).Format("20060102-150405") + ".pdf"
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	h.Set("Cache-Control", "no-store") // every sheet is new receipts: never a cached copy

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"sipas/internal/calendar"
 	"sipas/internal/receipt"
-	"sipas/internal/store"
 )
 
 // secret creates a token secret of the test agency, as the admin page or the CLI does.
@@ -191,7 +191,7 @@ func TestMintedAPI(t *testing.T) {
 		}
 		return e.do(t, http.MethodPost, "/api/v1/minted", body, h)
 	}
-	today := e.clock.Now().In(store.Vietnam)
+	today := e.clock.Now().In(calendar.Zone)
 	day := today.AddDate(0, 0, -1).Format(time.DateOnly)
 	for _, tt := range []struct {
 		name, body, auth string
