@@ -9,10 +9,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 
 	"sipas/assets"
 	"sipas/internal/calendar"
+	"sipas/internal/dataset"
 	"sipas/internal/index"
 	"sipas/internal/report"
 	"sipas/internal/store"
@@ -30,8 +32,8 @@ func cmdReport(ctx context.Context, e env, args []string) error {
 	baseline := fs.Int("baseline", 0, "baseline `year` to compare with, e.g. 2023")
 	source := fs.String("baseline-source", index.SourceResponses, "baseline data: responses (raw) or aggregates (published indices)")
 	agency := fs.String("agency", "", "only this agency `code`")
-	level := fs.String("level", "", "only agencies of this `level`: province, district or commune")
-	channel := fs.String("channel", "", "only this `channel`: counter, online or postal")
+	level := fs.String("level", "", "only agencies of this `level`: "+strings.Join(dataset.Levels, ", "))
+	channel := fs.String("channel", "", "only this `channel`: "+strings.Join(dataset.Channels, ", "))
 	format := fs.String("format", "json", "output `format`: json, csv, xlsx or pdf")
 	lang := fs.String("lang", "vi", "language of xlsx and pdf: vi or en")
 	surveyID := fs.String("survey", survey.DefaultID, "questionnaire `id`")

@@ -2,21 +2,39 @@ package dataset
 
 import (
 	"io"
+	"slices"
 	"strings"
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
 )
 
-// Agency levels, from the top of the hierarchy down.
+// Agency levels, from the top of the hierarchy down (CONTRACT.md, agencies.csv).
 const (
 	LevelProvince = "province"
 	LevelDistrict = "district"
 	LevelCommune  = "commune"
 )
 
-// levelRank orders levels so that an agency's parent is never below it.
-var levelRank = map[string]int{LevelProvince: 0, LevelDistrict: 1, LevelCommune: 2}
+// Levels is the one list of agency levels, from the top down: the values of agencies.csv's
+// level column, of the report's level filter and of the officials' agency form. A new level
+// is a line here and a "level.<level>" key in each catalogue of assets/i18n.
+var Levels = []string{LevelProvince, LevelDistrict, LevelCommune}
+
+func rankOf(level string) int {
+	r, _ := levelRank(level)
+	return r
+}
+
+// IsLevel reports whether s is one of Levels.
+func IsLevel(s string) bool { return slices.Contains(Levels, s) }
+
+// levelRank orders levels so that an agency's parent is never below it: the level's place in
+// Levels, 0 and false for an unknown level (already reported).
+func levelRank(level string) (int, bool) {
+	i := slices.Index(Levels, level)
+	return max(i, 0), i >= 0
+}
 
 // Agency is one row of agencies.csv.
 type Agency struct {
@@ -63,7 +81,7 @@ func ParseAgencies(file string, r io.Reader, known func(code string) bool) ([]Ag
 			a.Name = norm.NFC.String(s)
 		}
 		if s, i, fine := rw.required("level"); fine {
-			if p := oneOf(s, LevelProvince, LevelDistrict, LevelCommune); p != "" {
+			if p := oneOf(s, Levels...); p != "" {
 				rw.errf(i, "level %s %s", quote(s), p)
 			} else {
 				a.Level = s
@@ -105,7 +123,7 @@ func ParseAgencies(file string, r io.Reader, known func(code string) bool) ([]Ag
 			c.addf(line, pc, "parent_code %s is the agency itself", quote(a.ParentCode))
 		case inFile:
 			p := rows[j]
-			if rp, ok := levelRank[p.Level]; ok && a.Level != "" && rp > levelRank[a.Level] {
+			if rp, ok := levelRank(p.Level); ok && a.Level != "" && rp > rankOf(a.Level) {
 				c.addf(line, pc, "parent_code %s is a %s agency (line %d), below this %s agency", quote(a.ParentCode), p.Level, p.Line, a.Level)
 			}
 		case !isKnown(known, a.ParentCode):

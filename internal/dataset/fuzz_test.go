@@ -63,7 +63,7 @@ func FuzzParseAgencies(f *testing.F) {
 		var lines []int
 		for _, a := range rows {
 			lines = append(lines, a.Line)
-			if _, ok := levelRank[a.Level]; !ok || a.Code == "" || a.Name == "" || a.ParentCode == a.Code {
+			if !IsLevel(a.Level) || a.Code == "" || a.Name == "" || a.ParentCode == a.Code {
 				t.Errorf("invalid agency accepted: %+v", a)
 			}
 		}

@@ -14,12 +14,21 @@ import (
 	"sipas/internal/calendar"
 )
 
-// Channels through which a response is collected.
+// Channels through which a receipt is handed out and its response collected (CONTRACT.md,
+// responses.csv and POST /api/v1/receipts).
 const (
 	ChannelCounter = "counter"
 	ChannelOnline  = "online"
 	ChannelPostal  = "postal"
 )
+
+// Channels is the one list of channels: the values of responses.csv's channel column, of a
+// receipt's channel and of the report's channel filter. A new channel is a line here and a
+// "channel.<channel>" key in each catalogue of assets/i18n.
+var Channels = []string{ChannelCounter, ChannelOnline, ChannelPostal}
+
+// IsChannel reports whether s is one of Channels.
+func IsChannel(s string) bool { return slices.Contains(Channels, s) }
 
 // MaxCommentRunes is the longest comment accepted, in characters (runes,
 // after NFC normalisation).
@@ -84,7 +93,7 @@ func ParseResponses(file string, r io.Reader, questions []string, known func(cod
 		}
 		p.AgencyCode, _ = rw.knownCode("agency_code", known)
 		if s, i, ok := rw.required("channel"); ok {
-			if prob := oneOf(s, ChannelCounter, ChannelOnline, ChannelPostal); prob != "" {
+			if prob := oneOf(s, Channels...); prob != "" {
 				rw.errf(i, "channel %s %s", quote(s), prob)
 			} else {
 				p.Channel = s

@@ -3,7 +3,9 @@ package report
 import (
 	"context"
 	"fmt"
+	"strings"
 
+	"sipas/internal/dataset"
 	"sipas/internal/index"
 	"sipas/internal/survey"
 )
@@ -36,19 +38,11 @@ func (qy Query) Validate() error {
 	default:
 		return fmt.Errorf("report: baseline source %q must be responses or aggregates", qy.BaselineSource)
 	}
-	if qy.Filters.Channel != nil {
-		switch *qy.Filters.Channel {
-		case "counter", "online", "postal":
-		default:
-			return fmt.Errorf("report: channel %q must be counter, online or postal", *qy.Filters.Channel)
-		}
+	if ch := qy.Filters.Channel; ch != nil && !dataset.IsChannel(*ch) {
+		return fmt.Errorf("report: channel %q must be one of %s", *ch, strings.Join(dataset.Channels, ", "))
 	}
-	if qy.Filters.Level != nil {
-		switch *qy.Filters.Level {
-		case "province", "district", "commune":
-		default:
-			return fmt.Errorf("report: level %q must be province, district or commune", *qy.Filters.Level)
-		}
+	if l := qy.Filters.Level; l != nil && !dataset.IsLevel(*l) {
+		return fmt.Errorf("report: level %q must be one of %s", *l, strings.Join(dataset.Levels, ", "))
 	}
 	return nil
 }

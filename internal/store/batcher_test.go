@@ -239,9 +239,9 @@ func TestRefusals(t *testing.T) {
 	}
 	ctx := t.Context()
 	for range 3 {
-		s.CountRefusal(ctx, store.RefusalUnknownToken)
+		s.CountRefusal(ctx, receipt.RefusalUnknownToken)
 	}
-	s.CountRefusal(ctx, store.RefusalRateLimited)
+	s.CountRefusal(ctx, receipt.RefusalRateLimited)
 	got, err := s.Refusals(ctx, time.Date(2025, 3, 1, 0, 0, 0, 0, calendar.Zone))
 	if err != nil {
 		t.Fatal(err)
@@ -251,8 +251,8 @@ func TestRefusals(t *testing.T) {
 		t.Errorf("Refusals = %v, want %v", got, want)
 	}
 	clk.Set(time.Date(2025, 3, 1, 17, 30, 0, 0, time.UTC))
-	s.CountRefusal(ctx, store.RefusalUnknownToken)
-	s.CountRefusal(ctx, store.RefusalInvalidAnswers)
+	s.CountRefusal(ctx, receipt.RefusalUnknownToken)
+	s.CountRefusal(ctx, receipt.RefusalInvalidAnswers)
 	if err := s.CountRefusal(ctx, ""); err == nil {
 		t.Error("CountRefusal accepted an empty reason")
 	}

@@ -10,16 +10,6 @@ import (
 	"sipas/internal/calendar"
 )
 
-// Reasons a citizen's attempt is refused, as counted by CountRefusal.
-const (
-	RefusalUnknownToken   = "unknown_token"   // malformed, forged, revoked or unknown token
-	RefusalReusedToken    = "reused_token"    // the receipt was already answered
-	RefusalExpired        = "expired"         // the receipt is past its validity
-	RefusalRateLimited    = "rate_limited"    // too many submissions from one client address
-	RefusalInvalidAnswers = "invalid_answers" // the form failed validation
-	RefusalTooLarge       = "too_large"       // the body exceeded the limit
-)
-
 // refusalFlushInterval is how long a refusal count may wait in memory before it is written.
 const refusalFlushInterval = 10 * time.Second
 
@@ -39,7 +29,7 @@ type refusalBuffer struct {
 	pending map[refusalKey]int64
 }
 
-// CountRefusal counts one refused attempt. It does not touch the database: counts are
+// CountRefusal counts one refused attempt (reason: one of receipt.RefusalReasons). It does not touch the database: counts are
 // buffered and written every few seconds, when Refusals is called, and at Close, so an attack
 // cannot turn refused requests into write transactions.
 func (s *Store) CountRefusal(ctx context.Context, reason string) error {

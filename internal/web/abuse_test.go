@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"sipas/internal/receipt"
-	"sipas/internal/store"
 	"sipas/internal/store/storetest"
 	"sipas/internal/web"
 )
@@ -121,7 +120,7 @@ func TestRefusalsAreCounted(t *testing.T) {
 	for _, r := range got {
 		counts[r.Reason] += r.Count
 	}
-	want := map[string]int64{store.RefusalUnknownToken: 3, store.RefusalInvalidAnswers: 1, store.RefusalTooLarge: 1, store.RefusalReusedToken: 1}
+	want := map[string]int64{receipt.RefusalUnknownToken: 3, receipt.RefusalInvalidAnswers: 1, receipt.RefusalTooLarge: 1, receipt.RefusalReusedToken: 1}
 	for reason, n := range want {
 		if counts[reason] != n {
 			t.Errorf("refusals[%s] = %d, want %d (all: %v)", reason, counts[reason], n, got)

@@ -239,7 +239,7 @@ func (s *Server) handleDataUpload(kind string) echo.HandlerFunc {
 func (s *Server) handleAgencyUpdate(c echo.Context) error {
 	code := c.Param("code")
 	name, level, parent := strings.TrimSpace(c.FormValue("name")), c.FormValue("level"), strings.TrimSpace(c.FormValue("parent_code"))
-	if name == "" || (level != "province" && level != "district" && level != "commune") {
+	if name == "" || !dataset.IsLevel(level) {
 		return s.renderData(c, "agencies", http.StatusUnprocessableEntity, []string{s.msgs.T(lang(c), "data.agency_invalid")}, "")
 	}
 	if err := s.store.UpdateAgency(c.Request().Context(), code, name, level, parent); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sipas/internal/dataset"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
 )
@@ -61,11 +62,9 @@ type receiptResponse struct {
 	Channel   string `json:"channel"`
 }
 
-var channels = map[string]bool{"counter": true, "online": true, "postal": true}
-
 func validateChannel(ch string) error {
-	if !channels[ch] {
-		return errInvalid("invalid_channel", fmt.Sprintf("channel %q must be counter, online or postal", ch))
+	if !dataset.IsChannel(ch) {
+		return errInvalid("invalid_channel", fmt.Sprintf("channel %q must be one of %s", ch, strings.Join(dataset.Channels, ", ")))
 	}
 	return nil
 }
@@ -77,7 +76,7 @@ func (s *Server) handleReceiptCreate(c echo.Context) error {
 		return err
 	}
 	if req.Channel == "" {
-		req.Channel = "counter"
+		req.Channel = dataset.ChannelCounter
 	}
 	if req.Agency == "" {
 		return errInvalid("invalid_agency", "agency is required")

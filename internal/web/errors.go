@@ -100,7 +100,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	var fe *formError
 	if errors.As(err, &fe) {
-		s.refused(c, store.RefusalInvalidAnswers)
+		s.refused(c, receipt.RefusalInvalidAnswers)
 		if werr := fe.render(); werr != nil {
 			s.log.Error("write error response", "err", werr)
 		}
@@ -180,19 +180,19 @@ func refusalOf(c echo.Context, k errorKind) string {
 	post := c.Request().Method == http.MethodPost
 	switch {
 	case k.status == http.StatusNotFound:
-		return store.RefusalUnknownToken
+		return receipt.RefusalUnknownToken
 	case !post:
 		return ""
 	case k.status == http.StatusConflict:
-		return store.RefusalReusedToken
+		return receipt.RefusalReusedToken
 	case k.status == http.StatusGone:
-		return store.RefusalExpired
+		return receipt.RefusalExpired
 	case k.status == http.StatusTooManyRequests:
-		return store.RefusalRateLimited
+		return receipt.RefusalRateLimited
 	case k.status == http.StatusRequestEntityTooLarge:
-		return store.RefusalTooLarge
+		return receipt.RefusalTooLarge
 	case k.status == http.StatusBadRequest, k.status == http.StatusUnsupportedMediaType:
-		return store.RefusalInvalidAnswers // not a form at all
+		return receipt.RefusalInvalidAnswers // not a form at all
 	}
 	return ""
 }

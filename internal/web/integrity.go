@@ -7,12 +7,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sipas/internal/calendar"
-	"sipas/internal/store"
+	"sipas/internal/receipt"
 )
-
-// refusalReasons are the columns of the integrity page, in order.
-var refusalReasons = []string{store.RefusalUnknownToken, store.RefusalReusedToken, store.RefusalExpired,
-	store.RefusalRateLimited, store.RefusalInvalidAnswers, store.RefusalTooLarge}
 
 type integrityDay struct {
 	Day    string
@@ -41,15 +37,15 @@ func (s *Server) handleIntegrity(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := integrityPage{adminPage: s.newAdminPage(c, "integrity.title"), Reasons: refusalReasons,
-		Totals: make([]int64, len(refusalReasons)), Accepted: accepted, Since: since}
+	p := integrityPage{adminPage: s.newAdminPage(c, "integrity.title"), Reasons: receipt.RefusalReasons,
+		Totals: make([]int64, len(receipt.RefusalReasons)), Accepted: accepted, Since: since}
 	col := map[string]int{}
-	for i, r := range refusalReasons {
+	for i, r := range receipt.RefusalReasons {
 		col[r] = i
 	}
 	for _, rc := range counts {
 		if len(p.Days) == 0 || p.Days[len(p.Days)-1].Day != rc.Day {
-			p.Days = append(p.Days, integrityDay{Day: rc.Day, Counts: make([]int64, len(refusalReasons))})
+			p.Days = append(p.Days, integrityDay{Day: rc.Day, Counts: make([]int64, len(receipt.RefusalReasons))})
 		}
 		if i, ok := col[rc.Reason]; ok {
 			p.Days[len(p.Days)-1].Counts[i] += rc.Count

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -12,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/time/rate"
 
+	"sipas/internal/receipt"
 	"sipas/internal/store"
 )
 
@@ -44,11 +46,10 @@ func newMetrics(st *store.Store) *metrics {
 		}),
 		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sipas_refusals_total",
-			Help: "Refused citizen attempts by reason (unknown_token, reused_token, expired, rate_limited, invalid_answers, too_large).",
+			Help: "Refused citizen attempts by reason (" + strings.Join(receipt.RefusalReasons, ", ") + ").",
 		}, []string{"reason"}),
 	}
-	for _, r := range []string{store.RefusalUnknownToken, store.RefusalReusedToken, store.RefusalExpired,
-		store.RefusalRateLimited, store.RefusalInvalidAnswers, store.RefusalTooLarge} {
+	for _, r := range receipt.RefusalReasons {
 		m.refusals.WithLabelValues(r) // every reason is exported from the start, at 0
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.submissions, m.refusals,

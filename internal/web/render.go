@@ -16,6 +16,7 @@ import (
 
 	"sipas/internal/auth"
 	"sipas/internal/calendar"
+	"sipas/internal/dataset"
 	"sipas/internal/i18n"
 	"sipas/internal/survey"
 )
@@ -85,7 +86,10 @@ func (s *Server) funcs() template.FuncMap {
 		"ratio": func(a, b int) float64 { return float64(a) / float64(b) },
 		"sub":   func(a, b int) int { return a - b },
 		"upper": strings.ToUpper,
-		"list":  func(v ...string) []string { return v },
+		// levels and channels are the one lists of dataset, for the filter forms.
+		"levels":   func() []string { return dataset.Levels },
+		"channels": func() []string { return dataset.Channels },
+		"list":     func(v ...string) []string { return v },
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, fmt.Errorf("dict needs pairs")

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sipas/internal/calendar"
+	"sipas/internal/dataset"
 	"sipas/internal/receipt"
 	"sipas/internal/sheet"
 	"sipas/internal/store"
@@ -39,7 +40,7 @@ func (s *Server) stickerSheet(c echo.Context, agency string, count int) ([]byte,
 			return nil, err
 		}
 		toks[i] = tok
-		list[i] = store.NewReceipt{TokenHash: tok.Hash(), AgencyCode: agency, Channel: "counter", Source: "sheet"}
+		list[i] = store.NewReceipt{TokenHash: tok.Hash(), AgencyCode: agency, Channel: dataset.ChannelCounter, Source: "sheet"}
 	}
 	issued, err := s.store.CreateReceipts(c.Request().Context(), list)
 	if err != nil {

@@ -1,0 +1,18 @@
+package receipt
+
+// Reasons a citizen's attempt with a receipt code is refused. The store counts them per day,
+// /admin/integrity and /metrics show them; RefusalReasons is their one list, in the order
+// those pages show them. A new reason is a constant here, a line in RefusalReasons and a
+// "refusal.<reason>" key in each catalogue of assets/i18n.
+const (
+	RefusalUnknownToken   = "unknown_token"   // malformed, forged, revoked or unknown token
+	RefusalReusedToken    = "reused_token"    // the receipt was already answered
+	RefusalExpired        = "expired"         // the receipt is past its validity
+	RefusalRateLimited    = "rate_limited"    // too many submissions from one client address
+	RefusalInvalidAnswers = "invalid_answers" // the form failed validation
+	RefusalTooLarge       = "too_large"       // the body exceeded the limit
+)
+
+// RefusalReasons lists every refusal reason.
+var RefusalReasons = []string{RefusalUnknownToken, RefusalReusedToken, RefusalExpired,
+	RefusalRateLimited, RefusalInvalidAnswers, RefusalTooLarge}
