@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -68,11 +69,25 @@ func TestRoles(t *testing.T) {
 			t.Errorf("%s(disabled=%v).Can(%s) = %v, want %v", tt.o.Role, tt.o.Disabled, tt.p, got, tt.want)
 		}
 	}
-	if got := agency.ScopeAgency(); got != "X" {
-		t.Errorf("agency scope = %q, want X", got)
+	scopes := []struct {
+		o       Official
+		asked   string
+		want    string
+		wantErr error
+	}{
+		{agency, "", "X", nil},
+		{agency, "X", "X", nil},
+		{agency, "Y", "", ErrForbidden},
+		{Official{Role: RoleAgency}, "", "", ErrForbidden}, // no agency: sees nothing
+		{admin, "", "", nil},                               // every agency
+		{admin, "Y", "Y", nil},
+		{analyst, "Y", "Y", nil},
 	}
-	if got := admin.ScopeAgency(); got != "" {
-		t.Errorf("admin scope = %q, want every agency", got)
+	for _, tt := range scopes {
+		got, err := tt.o.Scope(tt.asked)
+		if got != tt.want || !errors.Is(err, tt.wantErr) {
+			t.Errorf("%s.Scope(%q) = %q, %v; want %q, %v", tt.o.Role, tt.asked, got, err, tt.want, tt.wantErr)
+		}
 	}
 	if _, err := ParseRole("superuser"); err == nil {
 		t.Error("ParseRole accepted superuser")

@@ -59,10 +59,18 @@ func (o Official) Can(p Permission) bool {
 	return !o.Disabled && grants[o.Role][p]
 }
 
-// ScopeAgency is the agency code an official is confined to, or "" for every agency.
-func (o Official) ScopeAgency() string {
+// Scope is the one rule for agency-scoped officials: it returns the agency a request of o
+// that asked for agency asked ("" = every agency) is about. An official who may see every
+// agency gets what was asked. Anyone else is confined to their own agency whatever was
+// asked, and gets ErrForbidden for another agency asked by name (refused rather than
+// silently narrowed, so a shared link never shows a different agency than it names) or when
+// they have no agency at all.
+func (o Official) Scope(asked string) (string, error) {
 	if o.Can(PermViewAllAgency) {
-		return ""
+		return asked, nil
 	}
-	return o.AgencyCode
+	if o.AgencyCode == "" || (asked != "" && asked != o.AgencyCode) {
+		return "", ErrForbidden
+	}
+	return o.AgencyCode, nil
 }

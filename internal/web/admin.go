@@ -62,8 +62,8 @@ type filterForm struct {
 	Survey         string `query:"survey"`
 }
 
-// query turns the form into a report query. Agency users are confined to their agency: a
-// request for another agency is refused rather than silently narrowed.
+// query turns the form into a report query, confined by o.Scope (nil o: an API key, which
+// sees every agency).
 func (f filterForm) query(o *auth.Official, defaultYear int) (report.Query, error) {
 	qy := report.Query{Year: f.Year, BaselineSource: f.BaselineSource}
 	if qy.Year == 0 {
@@ -76,15 +76,14 @@ func (f filterForm) query(o *auth.Official, defaultYear int) (report.Query, erro
 		}
 		qy.BaselineYear = y
 	}
-	qy.Filters = index.Filters{Agency: optional(f.Agency), Level: optional(f.Level), Channel: optional(f.Channel)}
+	agency := f.Agency
 	if o != nil {
-		if scope := o.ScopeAgency(); scope != "" || o.Role == auth.RoleAgency {
-			if f.Agency != "" && f.Agency != o.AgencyCode {
-				return qy, auth.ErrForbidden
-			}
-			qy.Filters.Agency = &o.AgencyCode
+		var err error
+		if agency, err = o.Scope(f.Agency); err != nil {
+			return qy, err
 		}
 	}
+	qy.Filters = index.Filters{Agency: optional(agency), Level: optional(f.Level), Channel: optional(f.Channel)}
 	if err := qy.Validate(); err != nil {
 		return qy, errInvalid("invalid_query", err.Error())
 	}

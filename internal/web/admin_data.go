@@ -376,7 +376,11 @@ func (s *Server) handleCommentModerate(c echo.Context) error {
 		return errNoRoute
 	}
 	hide := c.FormValue("hidden") == "1"
-	if err := s.store.SetCommentHidden(c.Request().Context(), id, hide, official(c).ScopeAgency(), official(c).Email); err != nil {
+	scope, err := official(c).Scope("")
+	if err != nil {
+		return err
+	}
+	if err := s.store.SetCommentHidden(c.Request().Context(), id, hide, scope, official(c).Email); err != nil {
 		return err
 	}
 	back := "/admin/comments"
@@ -418,10 +422,11 @@ func (s *Server) handleSampleSize(c echo.Context) error {
 		return err
 	}
 	o := official(c)
-	f := index.Filters{}
-	if scope := o.ScopeAgency(); o.Role == auth.RoleAgency {
-		f.Agency = &scope
+	scope, err := o.Scope("")
+	if err != nil {
+		return err
 	}
+	f := index.Filters{Agency: optional(scope)}
 	sample, err := s.store.LoadSample(ctx, q, year, f)
 	if err != nil {
 		return err

@@ -41,11 +41,8 @@ func (s *Server) handleResponsesExport(c echo.Context) error {
 		if !o.Can(auth.PermExportRaw) {
 			return auth.ErrForbidden
 		}
-		if scope := o.ScopeAgency(); scope != "" || o.Role == auth.RoleAgency {
-			if agency != "" && agency != o.AgencyCode {
-				return auth.ErrForbidden
-			}
-			agency = o.AgencyCode
+		if agency, err = o.Scope(agency); err != nil {
+			return err
 		}
 	}
 	s.audit(c, "responses.export", fmt.Sprintf("format=%s year=%d agency=%s", format, year, agency))
