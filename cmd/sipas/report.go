@@ -15,6 +15,7 @@ import (
 	"sipas/assets"
 	"sipas/internal/calendar"
 	"sipas/internal/dataset"
+	"sipas/internal/fault"
 	"sipas/internal/index"
 	"sipas/internal/report"
 	"sipas/internal/store"
@@ -58,7 +59,7 @@ func cmdReport(ctx context.Context, e env, args []string) error {
 	qy := report.Query{Year: *year, BaselineYear: *baseline, BaselineSource: *source, Filters: index.Filters{
 		Agency: optional(*agency), Level: optional(*level), Channel: optional(*channel)}}
 	if err := qy.Validate(); err != nil {
-		return usageError{err.Error()}
+		return usageError{e.message(err)}
 	}
 	if _, err := os.Stat(*db); errors.Is(err, os.ErrNotExist) {
 		// The contract creates a database on first use; say so, or a mistyped --db reads as a
@@ -71,8 +72,10 @@ func cmdReport(ctx context.Context, e env, args []string) error {
 	}
 	defer st.Close()
 	if qy.Filters.Agency != nil {
-		if _, err := st.FindAgencyByCode(ctx, *qy.Filters.Agency); err != nil {
-			return fmt.Errorf("report: agency %q: %w", *qy.Filters.Agency, err)
+		if _, err := st.FindAgencyByCode(ctx, *qy.Filters.Agency); errors.Is(err, store.ErrNotFound) {
+			return fault.New(fault.Invalid, "unknown_agency", *qy.Filters.Agency)
+		} else if err != nil {
+			return err
 		}
 	}
 	rep, err := report.Build(ctx, st, q, qy)

@@ -13,6 +13,9 @@ import (
 	"sort"
 	"strings"
 
+	"sipas/assets"
+	"sipas/internal/fault"
+	"sipas/internal/i18n"
 	"sipas/internal/store"
 	"sipas/internal/survey"
 	"sipas/surveys"
@@ -25,10 +28,23 @@ const (
 	exitUsage = 2
 )
 
-// env carries the process's standard streams to a subcommand.
+// env carries the process's standard streams to a subcommand, and the catalogues of
+// assets/i18n for its messages.
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	msgs           i18n.Catalog
+}
+
+// cliLang is the language of the CLI's own messages (operators read English).
+const cliLang = "en"
+
+// message is what an error says to the operator: a fault's catalogue text, else its text.
+func (e env) message(err error) string {
+	if msg := fault.Text(err, func(key string, args ...any) string { return e.msgs.T(cliLang, key, args...) }); msg != "" {
+		return msg
+	}
+	return err.Error()
 }
 
 type command struct {
@@ -61,7 +77,12 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 
 // run is main without os.Exit, so tests can drive every subcommand in-process.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := env{stdin, stdout, stderr}
+	msgs, err := i18n.Load(assets.FS)
+	if err != nil {
+		fmt.Fprintln(stderr, "sipas:", err)
+		return exitError
+	}
+	e := env{stdin, stdout, stderr, msgs}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		printUsage(stderr)
 		if len(args) == 0 {
@@ -76,7 +97,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		printUsage(stderr)
 		return exitUsage
 	}
-	err := cmd.run(ctx, e, args[1:])
+	err = cmd.run(ctx, e, args[1:])
 	var ue usageError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
@@ -84,6 +105,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "sipas %s: %s\n", args[0], ue.msg)
 		return exitUsage
+	case fault.KindOf(err) != fault.Internal:
+		fmt.Fprintf(stderr, "sipas %s: %s\n", args[0], e.message(err))
+		return exitError
 	default:
 		// One line per problem: data errors (dataset.Errors) already print that way.
 		for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {

@@ -2,10 +2,10 @@ package report
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"sipas/internal/dataset"
+	"sipas/internal/fault"
 	"sipas/internal/index"
 	"sipas/internal/survey"
 )
@@ -25,24 +25,51 @@ type Query struct {
 	Filters        index.Filters
 }
 
-// Validate checks a query before any data are read.
+// The years a report may be about.
+const (
+	MinYear = 2000
+	MaxYear = 2100
+)
+
+// Validate checks a query before any data are read. A bad query is the Invalid fault
+// invalid_query, whose message says what is wrong.
 func (qy Query) Validate() error {
-	if qy.Year < 2000 || qy.Year > 2100 {
-		return fmt.Errorf("report: year %d is out of range", qy.Year)
+	bad := func(key string, args ...any) error {
+		return fault.New(fault.Invalid, "invalid_query").Say(key, args...)
 	}
-	if qy.BaselineYear != 0 && (qy.BaselineYear < 2000 || qy.BaselineYear > 2100) {
-		return fmt.Errorf("report: baseline year %d is out of range", qy.BaselineYear)
+	if qy.Year < MinYear || qy.Year > MaxYear {
+		return bad("fault.year_range", qy.Year, MinYear, MaxYear)
+	}
+	if qy.BaselineYear != 0 && (qy.BaselineYear < MinYear || qy.BaselineYear > MaxYear) {
+		return bad("fault.baseline_range", qy.BaselineYear, MinYear, MaxYear)
 	}
 	switch qy.BaselineSource {
 	case "", index.SourceResponses, index.SourceAggregates:
 	default:
-		return fmt.Errorf("report: baseline source %q must be responses or aggregates", qy.BaselineSource)
+		return bad("fault.baseline_source", qy.BaselineSource)
 	}
 	if ch := qy.Filters.Channel; ch != nil && !dataset.IsChannel(*ch) {
-		return fmt.Errorf("report: channel %q must be one of %s", *ch, strings.Join(dataset.Channels, ", "))
+		return bad("fault.invalid_channel", *ch, strings.Join(dataset.Channels, ", "))
 	}
 	if l := qy.Filters.Level; l != nil && !dataset.IsLevel(*l) {
-		return fmt.Errorf("report: level %q must be one of %s", *l, strings.Join(dataset.Levels, ", "))
+		return bad("fault.invalid_level", *l, strings.Join(dataset.Levels, ", "))
+	}
+	return nil
+}
+
+// errUnanswerable is a query the data cannot answer: the Invalid fault report_failed.
+func errUnanswerable(key string, args ...any) error {
+	return fault.New(fault.Invalid, "report_failed").Say(key, args...)
+}
+
+// checkReceipts refuses a year whose receipts count of an agency is below its responses
+// (each response was handed a receipt, so the imported count is wrong): the index could not
+// weigh that agency (METHODS §7), and the official can fix the count.
+func checkReceipts(year int, s *index.Summary, pops index.Populations) error {
+	for _, st := range s.Strata {
+		if n, ok := pops[st.Code]; ok && n < float64(st.Respondents) {
+			return errUnanswerable("fault.receipts_below_respondents", year, st.Code, n, st.Respondents)
+		}
 	}
 	return nil
 }
@@ -50,6 +77,9 @@ func (qy Query) Validate() error {
 // Build reads the data a query needs and computes the report. The same filters apply to the
 // baseline year, so like is compared with like. An aggregate baseline is province-wide: with
 // filters it would compare a subset with the whole, so Build refuses that combination.
+//
+// A query the data cannot answer is an Invalid fault (invalid_query or report_failed) whose
+// message tells the user what to change; a failure to read the data is returned as it is.
 func Build(ctx context.Context, src Source, q *survey.Questionnaire, qy Query) (*index.Report, error) {
 	if err := qy.Validate(); err != nil {
 		return nil, err
@@ -75,18 +105,21 @@ func BuildFrom(ctx context.Context, src Source, q *survey.Questionnaire, qy Quer
 		return nil, err
 	}
 	in := index.Input{Design: index.DesignOf(q), Current: cur.Summary(), Populations: pops}
+	if err := checkReceipts(qy.Year, in.Current, pops); err != nil {
+		return nil, err
+	}
 	if qy.BaselineYear != 0 {
 		b := &index.Baseline{Year: qy.BaselineYear, Source: qy.BaselineSource}
 		switch qy.BaselineSource {
 		case index.SourceAggregates:
 			if qy.Filters != (index.Filters{}) {
-				return nil, fmt.Errorf("report: an aggregate baseline is for the whole province; remove the agency, level and channel filters")
+				return nil, errUnanswerable("fault.aggregate_filters")
 			}
 			if b.Aggregates, err = src.Aggregates(ctx, q.ID, qy.BaselineYear); err != nil {
 				return nil, err
 			}
 			if len(b.Aggregates) == 0 {
-				return nil, fmt.Errorf("report: no published aggregates of %d for survey %s are imported", qy.BaselineYear, q.ID)
+				return nil, errUnanswerable("fault.no_aggregates", qy.BaselineYear, q.ID)
 			}
 		default:
 			base, err := src.LoadSample(ctx, q, qy.BaselineYear, qy.Filters)
@@ -95,6 +128,9 @@ func BuildFrom(ctx context.Context, src Source, q *survey.Questionnaire, qy Quer
 			}
 			b.Summary = base.Summary()
 			if b.Populations, err = src.Populations(ctx, qy.BaselineYear); err != nil {
+				return nil, err
+			}
+			if err := checkReceipts(qy.BaselineYear, b.Summary, b.Populations); err != nil {
 				return nil, err
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -145,34 +146,62 @@ func Parse(name string, data []byte) (*Questionnaire, error) {
 	dec.DisallowUnknownFields()
 	var q Questionnaire
 	if err := dec.Decode(&q); err != nil {
-		return nil, fmt.Errorf("survey: %s: %w", name, jsonError(data, err))
+		return nil, &DefinitionError{File: name, Problem: jsonProblem(data, err)}
 	}
 	if dec.More() {
-		return nil, fmt.Errorf("survey: %s: trailing data after the definition", name)
+		return nil, &DefinitionError{File: name, Problem: "trailing data after the definition"}
 	}
 	if err := q.validate(); err != nil {
-		return nil, fmt.Errorf("survey: %s: %w", name, err)
+		return nil, &DefinitionError{File: name, Problem: err.Error()}
 	}
 	return &q, nil
 }
 
-// jsonError adds the line and column to a JSON syntax or type error.
-func jsonError(data []byte, err error) error {
+// DefinitionError is a questionnaire definition that cannot be used: the file and what is
+// wrong with it, in the terms of the file (line and column, field names), never a Go type.
+type DefinitionError struct {
+	File    string
+	Problem string
+}
+
+// Error returns "survey: FILE: problem".
+func (e *DefinitionError) Error() string { return "survey: " + e.File + ": " + e.Problem }
+
+// jsonProblem says what is wrong with the JSON of a definition, with the line and column of a
+// syntax or type error.
+func jsonProblem(data []byte, err error) string {
 	var off int64 = -1
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
+	msg := strings.TrimPrefix(err.Error(), "json: ")
 	switch {
 	case errors.As(err, &se):
 		off = se.Offset
 	case errors.As(err, &te):
 		off = te.Offset
+		msg = fmt.Sprintf("field %q is %s, not %s", te.Field, te.Value, jsonKind(te.Type.Kind()))
 	}
 	if off < 0 || off > int64(len(data)) {
-		return err
+		return msg
 	}
 	line := 1 + bytes.Count(data[:off], []byte("\n"))
 	col := int(off) - bytes.LastIndexByte(data[:off], '\n')
-	return fmt.Errorf("line %d, column %d: %w", line, col, err)
+	return fmt.Sprintf("line %d, column %d: %s", line, col, msg)
+}
+
+// jsonKind names what JSON value a Go kind is decoded from.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct, reflect.Pointer:
+		return "an object"
+	}
+	return "a number"
 }
 
 func (q *Questionnaire) validate() error {

@@ -35,7 +35,7 @@ func (s *Server) newAdminPage(c echo.Context, titleKey string) adminPage {
 	tok, _ := c.Get("csrf").(string)
 	return adminPage{
 		page:     page{Lang: l, Title: s.msgs.T(l, titleKey), SwitchURL: switchURL(c)},
-		Official: official(c), CSRF: tok, Path: c.Request().URL.Path, Flash: s.msgs.T(l, c.QueryParam("flash")),
+		Official: official(c), CSRF: tok, Path: c.Request().URL.Path, Flash: s.flashText(l, c.QueryParam("flash")),
 	}
 }
 
@@ -72,7 +72,7 @@ func (f filterForm) query(o *auth.Official, defaultYear int) (report.Query, erro
 	if f.Baseline != "" && f.Baseline != "none" {
 		y, err := strconv.Atoi(f.Baseline)
 		if err != nil {
-			return qy, errBadRequest("invalid_baseline", "baseline must be a year")
+			return qy, errBadRequest("invalid_baseline")
 		}
 		qy.BaselineYear = y
 	}
@@ -85,7 +85,7 @@ func (f filterForm) query(o *auth.Official, defaultYear int) (report.Query, erro
 	}
 	qy.Filters = index.Filters{Agency: optional(agency), Level: optional(f.Level), Channel: optional(f.Channel)}
 	if err := qy.Validate(); err != nil {
-		return qy, errInvalid("invalid_query", err.Error())
+		return qy, err // an Invalid fault: code invalid_query, message of the problem
 	}
 	return qy, nil
 }
@@ -131,9 +131,7 @@ func (s *Server) loadDashboard(ctx context.Context, q *survey.Questionnaire, qy 
 	}
 	rep, err := report.BuildFrom(ctx, s.store, q, qy, ys.Whole)
 	if err != nil {
-		// A query the data cannot answer (an aggregate baseline with filters, or none
-		// imported) is the user's choice in the form, not an internal error; as the API does.
-		return nil, errInvalid("report_failed", err.Error())
+		return nil, err // a query the data cannot answer is an Invalid fault; store I/O is internal
 	}
 	d := &dashboard{Query: qy, Report: rep, Survey: q, AgencyNames: map[string]string{}, Rates: map[string]store.ResponseRate{}}
 	if d.Agencies, err = s.store.ListAgencies(ctx); err != nil {
@@ -239,11 +237,11 @@ type dashboardPage struct {
 func (s *Server) handleDashboard(c echo.Context) error {
 	var f filterForm
 	if err := (&echo.DefaultBinder{}).BindQueryParams(c, &f); err != nil {
-		return errBadRequest("invalid_query", "invalid filters")
+		return errBadRequest("invalid_query")
 	}
-	q, err := s.surveys.Get(f.Survey)
+	q, err := s.questionnaire(f.Survey)
 	if err != nil {
-		return errInvalid("unknown_survey", err.Error())
+		return err
 	}
 	o := official(c)
 	if f.Baseline == "" {

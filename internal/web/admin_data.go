@@ -15,13 +15,30 @@ import (
 	"sipas/internal/auth"
 	"sipas/internal/calendar"
 	"sipas/internal/dataset"
+	"sipas/internal/fault"
 	"sipas/internal/index"
 	"sipas/internal/store"
 	"sipas/internal/survey"
 )
 
-// redirectFlash answers a form with POST-redirect-GET and a message key to show.
+// flashes are the messages a redirect may ask the next page to show (?flash=KEY). Only these
+// keys are shown, so that a link cannot put text of its choosing in a page's status box.
+var flashes = map[string]bool{"flash.saved": true, "keys.need_name": true}
+
+// flashText is the text of the flash key a page was asked to show, or "" for any other key.
+func (s *Server) flashText(l, key string) string {
+	if !flashes[key] {
+		return ""
+	}
+	return s.msgs.T(l, key)
+}
+
+// redirectFlash answers a form with POST-redirect-GET and a message key to show, one of
+// flashes.
 func redirectFlash(c echo.Context, path, flash string) error {
+	if !flashes[flash] {
+		return fmt.Errorf("web: flash %q is not in the flashes allow-list", flash)
+	}
 	sep := "?"
 	if strings.Contains(path, "?") {
 		sep = "&"
@@ -59,19 +76,19 @@ func (s *Server) handleUserCreate(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	role, err := auth.ParseRole(c.FormValue("role"))
 	if err != nil || !strings.Contains(email, "@") {
-		return s.renderUsers(c, http.StatusUnprocessableEntity, "users.invalid")
+		return s.renderUsers(c, statusOf(fault.Invalid), "users.invalid")
 	}
 	pw := c.FormValue("password")
 	if auth.CheckPasswordStrength(pw) != nil {
-		return s.renderUsers(c, http.StatusUnprocessableEntity, "users.weak_password")
+		return s.renderUsers(c, statusOf(fault.Invalid), "users.weak_password")
 	}
 	_, err = s.store.CreateOfficial(c.Request().Context(), store.NewOfficial{Email: email, Name: strings.TrimSpace(c.FormValue("name")),
 		Role: role, AgencyCode: c.FormValue("agency"), PasswordHash: auth.HashPassword(pw, auth.DefaultArgon2)})
 	switch {
 	case errors.Is(err, store.ErrExists):
-		return s.renderUsers(c, http.StatusConflict, "users.exists")
+		return s.renderUsers(c, statusOf(fault.Conflict), "users.exists")
 	case errors.Is(err, store.ErrNotFound):
-		return s.renderUsers(c, http.StatusUnprocessableEntity, "users.need_agency")
+		return s.renderUsers(c, statusOf(fault.Invalid), "users.need_agency")
 	case err != nil:
 		return err
 	}
@@ -90,7 +107,7 @@ func (s *Server) handleUserUpdate(c echo.Context) error {
 	if v := c.FormValue("role"); v != "" {
 		role, err := auth.ParseRole(v)
 		if err != nil {
-			return s.renderUsers(c, http.StatusUnprocessableEntity, "users.invalid")
+			return s.renderUsers(c, statusOf(fault.Invalid), "users.invalid")
 		}
 		agency := c.FormValue("agency")
 		u.Role, u.AgencyCode = &role, &agency
@@ -103,17 +120,17 @@ func (s *Server) handleUserUpdate(c echo.Context) error {
 	}
 	if pw := c.FormValue("password"); pw != "" {
 		if auth.CheckPasswordStrength(pw) != nil {
-			return s.renderUsers(c, http.StatusUnprocessableEntity, "users.weak_password")
+			return s.renderUsers(c, statusOf(fault.Invalid), "users.weak_password")
 		}
 		h := auth.HashPassword(pw, auth.DefaultArgon2)
 		u.PasswordHash = &h
 		detail += " password reset"
 	}
 	if id == official(c).ID && (u.Disabled != nil || u.Role != nil) {
-		return s.renderUsers(c, http.StatusUnprocessableEntity, "users.not_self")
+		return s.renderUsers(c, statusOf(fault.Invalid), "users.not_self")
 	}
 	if err := s.store.UpdateOfficial(c.Request().Context(), id, u); errors.Is(err, store.ErrNotFound) && u.Role != nil {
-		return s.renderUsers(c, http.StatusUnprocessableEntity, "users.need_agency")
+		return s.renderUsers(c, statusOf(fault.Invalid), "users.need_agency")
 	} else if err != nil {
 		return err
 	}
@@ -207,7 +224,7 @@ func (s *Server) handleDataUpload(kind string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		fh, err := c.FormFile("file")
 		if err != nil {
-			return s.renderData(c, kind, http.StatusUnprocessableEntity, []string{s.msgs.T(lang(c), "data.need_file")}, "")
+			return s.renderData(c, kind, statusOf(fault.Invalid), []string{s.msgs.T(lang(c), "data.need_file")}, "")
 		}
 		f, err := fh.Open()
 		if err != nil {
@@ -221,14 +238,15 @@ func (s *Server) handleDataUpload(kind string) echo.HandlerFunc {
 		res, err := s.store.ImportFile(c.Request().Context(), q, kind, fh.Filename, f)
 		var derrs dataset.Errors
 		if errors.As(err, &derrs) {
+			// The user's mistakes, each as FILE:LINE:COLUMN: what is wrong.
 			lines := make([]string, len(derrs))
 			for i, e := range derrs {
 				lines[i] = e.Error()
 			}
-			return s.renderData(c, kind, http.StatusUnprocessableEntity, lines, "")
+			return s.renderData(c, kind, statusOf(fault.Invalid), lines, "")
 		}
 		if err != nil {
-			return s.renderData(c, kind, http.StatusUnprocessableEntity, []string{err.Error()}, "")
+			return err // sipas's own failure: 500, logged, never shown
 		}
 		s.audit(c, "import."+kind, fmt.Sprintf("%s: %s", fh.Filename, res))
 		return s.renderData(c, kind, http.StatusOK, nil, res.String())
@@ -240,7 +258,7 @@ func (s *Server) handleAgencyUpdate(c echo.Context) error {
 	code := c.Param("code")
 	name, level, parent := strings.TrimSpace(c.FormValue("name")), c.FormValue("level"), strings.TrimSpace(c.FormValue("parent_code"))
 	if name == "" || !dataset.IsLevel(level) {
-		return s.renderData(c, "agencies", http.StatusUnprocessableEntity, []string{s.msgs.T(lang(c), "data.agency_invalid")}, "")
+		return s.renderData(c, "agencies", statusOf(fault.Invalid), []string{s.msgs.T(lang(c), "data.agency_invalid")}, "")
 	}
 	if err := s.store.UpdateAgency(c.Request().Context(), code, name, level, parent); err != nil {
 		return err
@@ -271,7 +289,7 @@ func (s *Server) renderSurveys(c echo.Context, status int, errMsg string) error 
 func (s *Server) handleSurveyUpload(c echo.Context) error {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return s.renderSurveys(c, http.StatusUnprocessableEntity, s.msgs.T(lang(c), "data.need_file"))
+		return s.renderSurveys(c, statusOf(fault.Invalid), s.msgs.T(lang(c), "data.need_file"))
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -283,11 +301,14 @@ func (s *Server) handleSurveyUpload(c echo.Context) error {
 		return err
 	}
 	q, err := survey.Parse(fh.Filename, raw)
-	if err != nil {
-		return s.renderSurveys(c, http.StatusUnprocessableEntity, err.Error())
+	var derr *survey.DefinitionError
+	if errors.As(err, &derr) {
+		return s.renderSurveys(c, statusOf(fault.Invalid), derr.File+": "+derr.Problem)
+	} else if err != nil {
+		return err
 	}
 	if err := s.store.SaveSurveyDefinition(c.Request().Context(), q, raw, official(c).Email); errors.Is(err, store.ErrExists) {
-		return s.renderSurveys(c, http.StatusConflict, s.msgs.T(lang(c), "surveys.version_exists"))
+		return s.renderSurveys(c, statusOf(fault.Conflict), s.msgs.T(lang(c), "surveys.version_exists"))
 	} else if err != nil {
 		return err
 	}
@@ -339,7 +360,7 @@ type commentsPage struct {
 func (s *Server) handleCommentsShow(c echo.Context) error {
 	var f filterForm
 	if err := (&echo.DefaultBinder{}).BindQueryParams(c, &f); err != nil {
-		return errBadRequest("invalid_query", "invalid filters")
+		return errBadRequest("invalid_query")
 	}
 	o := official(c)
 	qy, err := f.query(&o, calendar.ThisYear())

@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sipas/internal/dataset"
+	"sipas/internal/fault"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
 )
@@ -21,28 +21,54 @@ import (
 // fields only (a misspelt field is an error, not a silent default), one value.
 func decodeJSON(c echo.Context, dst any) error {
 	if !strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON) {
-		return &apiError{http.StatusUnsupportedMediaType, "unsupported_media_type", "send Content-Type: application/json"}
+		return fault.New(fault.Unsupported, "unsupported_media_type").Say("fault.need_json")
 	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
 		if errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
 			return echo.ErrStatusRequestEntityTooLarge
 		}
-		return errBadRequest("bad_request", "could not read the request body")
+		return errBadRequest("bad_request").Say("fault.unreadable_body")
 	}
 	if !utf8.Valid(body) {
-		return errBadRequest("invalid_json", "the body is not valid UTF-8")
+		return errBadRequest("invalid_json").Say("fault.json_utf8")
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return errBadRequest("invalid_json", "invalid JSON body: "+err.Error())
+		return jsonProblem(err)
 	}
 	if dec.More() {
-		return errBadRequest("invalid_json", "invalid JSON body: more than one value")
+		return errBadRequest("invalid_json").Say("fault.json_trailing")
 	}
 	return nil
 }
+
+// jsonProblem says what is wrong with a JSON body in the client's terms: the field or the
+// byte offset, never the Go decoder's text (which names Go types).
+func jsonProblem(err error) *fault.Error {
+	f := errBadRequest("invalid_json")
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch field, unknown := strings.CutPrefix(err.Error(), "json: unknown field "); {
+	case errors.As(err, &syn):
+		return f.Say("fault.json_syntax", syn.Offset)
+	case errors.As(err, &typ):
+		return f.Say("fault.json_type", typ.Field)
+	case unknown:
+		return f.Say("fault.json_unknown_field", strings.Trim(field, `"`))
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return f.Say("fault.json_empty")
+	}
+	return f
+}
+
+// Limits of POST /api/v1/receipts and of the QR images.
+const (
+	maxProcedure = 300 // characters of a procedure's name
+	minQRSize    = 64  // pixels
+	maxQRSize    = 2048
+)
 
 // receiptRequest is the body of POST /api/v1/receipts.
 type receiptRequest struct {
@@ -64,7 +90,7 @@ type receiptResponse struct {
 
 func validateChannel(ch string) error {
 	if !dataset.IsChannel(ch) {
-		return errInvalid("invalid_channel", fmt.Sprintf("channel %q must be one of %s", ch, strings.Join(dataset.Channels, ", ")))
+		return errInvalid("invalid_channel", ch, strings.Join(dataset.Channels, ", "))
 	}
 	return nil
 }
@@ -79,13 +105,13 @@ func (s *Server) handleReceiptCreate(c echo.Context) error {
 		req.Channel = dataset.ChannelCounter
 	}
 	if req.Agency == "" {
-		return errInvalid("invalid_agency", "agency is required")
+		return errInvalid("invalid_agency")
 	}
 	if err := validateChannel(req.Channel); err != nil {
 		return err
 	}
-	if utf8.RuneCountInString(req.Procedure) > 300 {
-		return errInvalid("invalid_procedure", "procedure is longer than 300 characters")
+	if utf8.RuneCountInString(req.Procedure) > maxProcedure {
+		return errInvalid("invalid_procedure", maxProcedure)
 	}
 	tok, err := receipt.NewToken()
 	if err != nil {
@@ -95,7 +121,7 @@ func (s *Server) handleReceiptCreate(c echo.Context) error {
 		TokenHash: tok.Hash(), AgencyCode: req.Agency, Procedure: req.Procedure, Channel: req.Channel, Source: "api",
 	}})
 	if errors.Is(err, store.ErrNotFound) {
-		return errInvalid("unknown_agency", fmt.Sprintf("agency %q is not known", req.Agency))
+		return errUnknownAgency(req.Agency)
 	}
 	if err != nil {
 		return err
@@ -132,8 +158,8 @@ func (s *Server) handleReceiptQRPNG(c echo.Context) error {
 	}
 	size := 0
 	if v := c.QueryParam("size"); v != "" {
-		if size, err = strconv.Atoi(v); err != nil || size < 64 || size > 2048 {
-			return errBadRequest("invalid_size", "size must be an integer from 64 to 2048")
+		if size, err = strconv.Atoi(v); err != nil || size < minQRSize || size > maxQRSize {
+			return errBadRequest("invalid_size", minQRSize, maxQRSize)
 		}
 	}
 	png, err := receipt.QRPNG(u, size)

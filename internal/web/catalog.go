@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -28,6 +29,15 @@ func (c *catalog) Get(id string) (*survey.Questionnaire, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.cat.Get(id)
+}
+
+// questionnaire returns the questionnaire id of a request, or the Invalid fault unknown_survey.
+func (s *Server) questionnaire(id string) (*survey.Questionnaire, error) {
+	q, err := s.surveys.Get(id)
+	if errors.Is(err, survey.ErrUnknownSurvey) {
+		return nil, errInvalid("unknown_survey", id).Because(err)
+	}
+	return q, err
 }
 
 // All returns every questionnaire ordered by id.

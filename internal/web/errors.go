@@ -3,156 +3,212 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"sipas/internal/auth"
+	"sipas/internal/fault"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
+	"sipas/internal/survey"
 )
 
-// apiError is a client error with a machine code and an English message, for /api/v1.
-type apiError struct {
-	Status  int
-	Code    string
-	Message string
-}
+// Errors become answers in this file only. A handler returns an error; classify turns it into
+// a fault (a *fault.Error of its own, one of the sentinels below, an Echo HTTP error, or else
+// an internal fault); replies gives the fault's kind its status, API code and page. The API
+// answers {"error":{"code","message"}}, pages answer the message page in the user's language,
+// citizen forms their form again with the errors beside the fields, and an internal failure
+// is logged once, on the request's log line with the request id, and shown as a generic
+// message.
 
-func (e *apiError) Error() string { return e.Code + ": " + e.Message }
-
-func errBadRequest(code, msg string) error {
-	return &apiError{Status: http.StatusBadRequest, Code: code, Message: msg}
-}
-
-func errInvalid(code, msg string) error {
-	return &apiError{Status: http.StatusUnprocessableEntity, Code: code, Message: msg}
-}
-
-// errorKind is how one class of error is answered: status, API code and page message key.
-type errorKind struct {
+// reply is how one kind of failure is answered over HTTP.
+type reply struct {
 	status int
-	code   string
-	page   string
+	code   string // API code when the fault names none
+	page   string // catalogue prefix of the message page's title and body ("<page>.title")
 }
 
-// classify maps an error to its answer. This table is the only place where errors become
-// statuses; anything it does not know is a 500 whose details are logged, never shown.
-func classify(err error) errorKind {
-	var he *echo.HTTPError
-	switch {
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, receipt.ErrInvalidToken),
-		errors.Is(err, receipt.ErrForged), errors.Is(err, receipt.ErrRevoked), errors.Is(err, errNoRoute):
-		return errorKind{http.StatusNotFound, "not_found", "notfound"}
-	case errors.Is(err, receipt.ErrAlreadyUsed):
-		return errorKind{http.StatusConflict, "already_used", "used"}
-	case errors.Is(err, receipt.ErrExpired):
-		return errorKind{http.StatusGone, "expired", "expired"}
-	case errors.Is(err, auth.ErrUnauthorized):
-		return errorKind{http.StatusUnauthorized, "unauthorized", "badrequest"}
-	case errors.Is(err, errKioskDevice):
-		return errorKind{http.StatusForbidden, "forbidden", "kioskdevice"}
-	case errors.Is(err, auth.ErrForbidden):
-		return errorKind{http.StatusForbidden, "forbidden", "forbidden"}
-	case errors.Is(err, store.ErrRateLimited):
-		return errorKind{http.StatusTooManyRequests, "rate_limited", "ratelimited"}
-	case errors.As(err, &he):
-		switch he.Code {
-		case http.StatusNotFound:
-			return errorKind{http.StatusNotFound, "not_found", "notfound"}
-		case http.StatusRequestEntityTooLarge:
-			return errorKind{he.Code, "too_large", "toolarge"}
-		case http.StatusTooManyRequests:
-			return errorKind{he.Code, "rate_limited", "ratelimited"}
-		case http.StatusUnsupportedMediaType:
-			return errorKind{he.Code, "unsupported_media_type", "badrequest"}
-		case http.StatusMethodNotAllowed:
-			return errorKind{he.Code, "method_not_allowed", "badrequest"}
-		case http.StatusForbidden:
-			return errorKind{he.Code, "forbidden", "forbidden"}
-		}
-		if he.Code >= 400 && he.Code < 500 {
-			return errorKind{he.Code, "bad_request", "badrequest"}
+// replies is the one table from a kind of failure to its reply; every kind has a row
+// (TestErrorTable). The API message of code c is the catalogue text "fault.<c>".
+var replies = map[fault.Kind]reply{
+	fault.Internal:     {http.StatusInternalServerError, "internal", "error"},
+	fault.Malformed:    {http.StatusBadRequest, "bad_request", "badrequest"},
+	fault.Invalid:      {http.StatusUnprocessableEntity, "invalid", "badrequest"},
+	fault.Unauthorized: {http.StatusUnauthorized, "unauthorized", "badrequest"},
+	fault.Forbidden:    {http.StatusForbidden, "forbidden", "forbidden"},
+	fault.NotFound:     {http.StatusNotFound, "not_found", "notfound"},
+	fault.NotAllowed:   {http.StatusMethodNotAllowed, "method_not_allowed", "badrequest"},
+	fault.Conflict:     {http.StatusConflict, "conflict", "badrequest"},
+	fault.Gone:         {http.StatusGone, "gone", "expired"},
+	fault.TooLarge:     {http.StatusRequestEntityTooLarge, "too_large", "toolarge"},
+	fault.Unsupported:  {http.StatusUnsupportedMediaType, "unsupported_media_type", "badrequest"},
+	fault.RateLimited:  {http.StatusTooManyRequests, "rate_limited", "ratelimited"},
+	fault.Unavailable:  {http.StatusServiceUnavailable, "unavailable", "error"},
+}
+
+// sentinel is a domain error handlers return as it is, and the fault it is.
+type sentinel struct {
+	err  error
+	kind fault.Kind
+	code string // "" = the kind's
+	page string // "" = the kind's
+}
+
+// sentinels are the domain errors that are not internal, first match wins. A new sentinel
+// is a row here.
+var sentinels = []sentinel{
+	{receipt.ErrInvalidToken, fault.NotFound, "", ""},
+	{receipt.ErrForged, fault.NotFound, "", ""},
+	{receipt.ErrRevoked, fault.NotFound, "", ""},
+	{store.ErrNotFound, fault.NotFound, "", ""},
+	{errNoRoute, fault.NotFound, "", ""},
+	{receipt.ErrAlreadyUsed, fault.Conflict, "already_used", "used"},
+	{receipt.ErrExpired, fault.Gone, "expired", ""},
+	{auth.ErrUnauthorized, fault.Unauthorized, "", ""},
+	{errKioskDevice, fault.Forbidden, "", "kioskdevice"},
+	{auth.ErrForbidden, fault.Forbidden, "", ""},
+	{store.ErrRateLimited, fault.RateLimited, "", ""},
+	{store.ErrClosed, fault.Unavailable, "", ""},
+}
+
+// echoKinds are the statuses Echo's own errors carry (no route, body limit, CSRF…).
+var echoKinds = map[int]fault.Kind{
+	http.StatusBadRequest:            fault.Malformed,
+	http.StatusForbidden:             fault.Forbidden,
+	http.StatusNotFound:              fault.NotFound,
+	http.StatusMethodNotAllowed:      fault.NotAllowed,
+	http.StatusRequestEntityTooLarge: fault.TooLarge,
+	http.StatusUnsupportedMediaType:  fault.Unsupported,
+	http.StatusTooManyRequests:       fault.RateLimited,
+}
+
+// failure is an error classified: its fault, and the row of its kind with the fault's own
+// code and page filled in.
+type failure struct {
+	fault *fault.Error
+	reply
+}
+
+// classify says what err is.
+func classify(err error) failure {
+	f, ok := fault.As(err)
+	page := ""
+	if !ok {
+		f = &fault.Error{Kind: fault.Internal, Err: err}
+		var he *echo.HTTPError
+		if s, ok := sentinelOf(err); ok {
+			f.Kind, f.Code, page = s.kind, s.code, s.page
+		} else if errors.As(err, &he) {
+			if k, ok := echoKinds[he.Code]; ok {
+				f.Kind = k
+			} else if he.Code >= 400 && he.Code < 500 {
+				f.Kind = fault.Malformed
+			}
 		}
 	}
-	return errorKind{http.StatusInternalServerError, "internal", "error"}
+	a := failure{fault: f, reply: replies[f.Kind]}
+	if f.Code != "" {
+		a.code = f.Code
+	}
+	if page != "" {
+		a.page = page
+	}
+	return a
 }
 
-var apiMessages = map[string]string{
-	"not_found":              "not found",
-	"already_used":           "this receipt has already been answered; the first answer is kept",
-	"expired":                "this receipt has expired",
-	"unauthorized":           "missing or invalid credentials",
-	"forbidden":              "not allowed",
-	"too_large":              "request body too large",
-	"rate_limited":           "too many requests; try again later",
-	"unsupported_media_type": "unsupported content type",
-	"method_not_allowed":     "method not allowed",
-	"bad_request":            "bad request",
-	"internal":               "internal error",
+func sentinelOf(err error) (sentinel, bool) {
+	for _, s := range sentinels {
+		if errors.Is(err, s.err) {
+			return s, true
+		}
+	}
+	return sentinel{}, false
 }
+
+// statusOf is the status of a kind, for handlers that render a form again themselves.
+func statusOf(k fault.Kind) int { return replies[k].status }
+
+// apiLang is the language of the API's error messages unless the request asks for another
+// with ?lang=: its readers are the developers of other systems.
+const apiLang = "en"
+
+// ctxFailure holds an internal error until the request's log line writes it.
+const ctxFailure = "sipas.failure"
 
 // handleError is Echo's HTTPErrorHandler: API paths get JSON, pages get a page in the user's
-// language. Internal errors are logged once here with the request id, and shown to nobody.
+// language, a refused citizen form its form again.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	a := classify(err)
+	if a.fault.Kind == fault.Internal {
+		c.Set(ctxFailure, err) // logged once, by requestLogger, with the request id
+	}
 	var fe *formError
 	if errors.As(err, &fe) {
 		s.refused(c, receipt.RefusalInvalidAnswers)
-		if werr := fe.render(); werr != nil {
-			s.log.Error("write error response", "err", werr)
-		}
+		s.writeFailure(fe.render(a.status))
 		return
 	}
-	var ae *apiError
-	k := classify(err)
-	if reason := refusalOf(c, k); reason != "" {
+	if reason := refusalOf(c, a.fault.Kind); reason != "" {
 		s.refused(c, reason)
 	}
-	msg := apiMessages[k.code]
-	if errors.As(err, &ae) {
-		k = errorKind{ae.Status, ae.Code, "badrequest"}
-		msg = ae.Message
-	}
-	if k.status == http.StatusInternalServerError {
-		s.log.Error("request failed", "err", err, "method", c.Request().Method, "route", c.Path(),
-			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
-	}
-	if k.status == http.StatusUnauthorized && strings.HasPrefix(c.Request().URL.Path, "/api/") {
+	if a.status == http.StatusUnauthorized && strings.HasPrefix(c.Request().URL.Path, "/api/") {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="sipas"`)
 	}
-	var werr error
 	switch {
 	case c.Request().Method == http.MethodHead:
-		werr = c.NoContent(k.status)
+		s.writeFailure(c.NoContent(a.status))
 	case isAPI(c):
-		werr = c.JSON(k.status, map[string]any{"error": map[string]string{"code": k.code, "message": msg}})
-	default:
-		if k.page == "notfound" && !isCitizenPath(c.Request().URL.Path) {
-			k.page = "nopage" // the "check your QR code" wording is for citizens' links only
+		l := apiLang
+		if c.QueryParam("lang") != "" {
+			l = lang(c)
 		}
-		werr = s.errorPage(c, k.status, k.page)
-	}
-	if werr != nil {
-		s.log.Error("write error response", "err", werr)
+		msg := s.msgs.T(l, a.messageKey(), a.args()...)
+		s.writeFailure(c.JSON(a.status, map[string]any{"error": map[string]string{"code": a.code, "message": msg}}))
+	default:
+		if a.page == "notfound" && !isCitizenPath(c.Request().URL.Path) {
+			a.page = "nopage" // the "check your QR code" wording is for citizens' links only
+		}
+		s.writeFailure(s.errorPage(c, a))
 	}
 }
 
-// errorPage renders the message page of a failed page request. Its language switch is a
-// query-only relative link ("?lang=en"), which the browser resolves against the current URL,
-// so the page never echoes the request path: on /s/:token that path is the citizen's token
-// (or, for a probe, text an attacker chose), and error pages must not carry either.
-func (s *Server) errorPage(c echo.Context, status int, key string) error {
-	l := lang(c)
-	other := "en"
-	if l == "en" {
-		other = "vi"
+// messageKey is the catalogue key of the failure's sentence: the fault's own, else the one of
+// its code.
+func (a failure) messageKey() string {
+	if a.fault.Key != "" {
+		return a.fault.Key
 	}
-	return s.render(c, status, "message.html", page{
-		Lang: l, Title: s.msgs.T(l, key+".title"), Body: s.msgs.T(l, key+".body"),
-		Kind: "warn", SwitchURL: "?lang=" + other,
+	return "fault." + a.code
+}
+
+func (a failure) args() []any { return a.fault.Args }
+
+func (s *Server) writeFailure(err error) {
+	if err != nil {
+		s.log.Error("write error response", "err", err)
+	}
+}
+
+// errorPage renders the message page of a failed page request: the title of its page key,
+// and the fault's own sentence when it has one (a user's mistake, such as a report the data
+// cannot answer), else the page key's body. Its language switch is query-only ("?lang=en"),
+// which the browser resolves against the current URL, so the page never echoes the request
+// path: on /s/:token that path is the citizen's token (or, for a probe, text an attacker
+// chose), and error pages must not carry either.
+func (s *Server) errorPage(c echo.Context, a failure) error {
+	l := lang(c)
+	body := s.msgs.T(l, a.page+".body")
+	if a.fault.Key != "" {
+		body = s.msgs.T(l, a.fault.Key, a.fault.Args...)
+	}
+	return s.render(c, a.status, "message.html", page{
+		Lang: l, Title: s.msgs.T(l, a.page+".title"), Body: body,
+		Kind: "warn", SwitchURL: "?lang=" + otherLang(l),
 	})
 }
 
@@ -161,37 +217,69 @@ func isAPI(c echo.Context) bool {
 	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/kiosk/api/") || p == "/healthz" || p == "/metrics"
 }
 
-// formError is a citizen form refused by validation: handleError counts the refusal and
-// render answers it with the form again (422), each error next to its field.
-type formError struct {
-	errs   error
-	render func() error
+// errBadRequest is a request that cannot be read (400), with its API code; the message is the
+// catalogue text "fault.<code>" filled with args.
+func errBadRequest(code string, args ...any) *fault.Error {
+	return fault.New(fault.Malformed, code, args...)
 }
 
-func (e *formError) Error() string { return e.errs.Error() }
+// errInvalid is a request that was read but cannot be accepted (422), as errBadRequest.
+func errInvalid(code string, args ...any) *fault.Error {
+	return fault.New(fault.Invalid, code, args...)
+}
+
+// errUnknownAgency is an agency code that no agency has.
+func errUnknownAgency(code string) *fault.Error { return errInvalid("unknown_agency", code) }
+
+// formError is a citizen form refused by validation: the Invalid fault "invalid_answers",
+// counted as a refusal by handleError, and render answers it with the form again in the
+// status of that fault's kind, each error next to its field.
+type formError struct {
+	f      *fault.Error
+	render func(status int) error
+}
+
+func newFormError(verrs survey.ValidationErrors, render func(status int) error) *formError {
+	return &formError{fault.New(fault.Invalid, "invalid_answers", fieldList(verrs)), render}
+}
+
+func (e *formError) Error() string { return e.f.Error() }
+
+// Unwrap makes the form error the fault it is.
+func (e *formError) Unwrap() error { return e.f }
+
+// fieldList lists the fields of validation errors: "A1, E0".
+func fieldList(v survey.ValidationErrors) string {
+	keys := make([]string, 0, len(v))
+	for k := range v {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return strings.Join(keys, ", ")
+}
 
 // refusalOf names the refusal a citizen's attempt on /s/:token met, or "" when it was not
 // one: every refused submission, and on the survey page only unknown or forged tokens (token
 // probing); an answered receipt reopened by its citizen is not an attack.
-func refusalOf(c echo.Context, k errorKind) string {
+func refusalOf(c echo.Context, k fault.Kind) string {
 	if c.Path() != "/s/:token" {
 		return ""
 	}
 	post := c.Request().Method == http.MethodPost
 	switch {
-	case k.status == http.StatusNotFound:
+	case k == fault.NotFound:
 		return receipt.RefusalUnknownToken
 	case !post:
 		return ""
-	case k.status == http.StatusConflict:
+	case k == fault.Conflict:
 		return receipt.RefusalReusedToken
-	case k.status == http.StatusGone:
+	case k == fault.Gone:
 		return receipt.RefusalExpired
-	case k.status == http.StatusTooManyRequests:
+	case k == fault.RateLimited:
 		return receipt.RefusalRateLimited
-	case k.status == http.StatusRequestEntityTooLarge:
+	case k == fault.TooLarge:
 		return receipt.RefusalTooLarge
-	case k.status == http.StatusBadRequest, k.status == http.StatusUnsupportedMediaType:
+	case k == fault.Malformed, k == fault.Unsupported:
 		return receipt.RefusalInvalidAnswers // not a form at all
 	}
 	return ""

@@ -23,18 +23,18 @@ type responsesWriter interface {
 func (s *Server) handleResponsesExport(c echo.Context) error {
 	year, err := strconv.Atoi(c.QueryParam("year"))
 	if err != nil {
-		return errBadRequest("missing_year", "year is required, e.g. ?year=2026")
+		return errBadRequest("missing_year")
 	}
 	format := c.QueryParam("format")
 	if format == "" {
 		format = "csv"
 	}
 	if format != "csv" && format != "xlsx" {
-		return errBadRequest("invalid_format", "format must be csv or xlsx")
+		return errBadRequest("invalid_format", "csv, xlsx")
 	}
-	q, err := s.surveys.Get(c.QueryParam("survey"))
+	q, err := s.questionnaire(c.QueryParam("survey"))
 	if err != nil {
-		return errInvalid("unknown_survey", err.Error())
+		return err
 	}
 	agency := c.QueryParam("agency")
 	if o := readerOfficial(c); o != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sipas/internal/auth"
+	"sipas/internal/fault"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
 	"sipas/internal/survey"
@@ -176,7 +177,7 @@ func (s *Server) handleKioskStart(c echo.Context) error {
 // and the refusal, in the status the one error table gives it: a kiosk has no back button.
 func (s *Server) kioskError(c echo.Context, err error, code string) error {
 	k := classify(err)
-	if k.status >= 500 {
+	if k.fault.Kind == fault.Internal {
 		return err
 	}
 	p, perr := s.newKioskPage(c, false)
@@ -239,12 +240,12 @@ func (s *Server) handleKioskSubmit(c echo.Context) error {
 	}
 	p.Receipt, p.Key = form.Get("receipt"), form.Get("key")
 	if !kioskKeyRE.MatchString(p.Key) {
-		return errBadRequest("invalid_key", "the form lacks its key; reload the kiosk")
+		return errBadRequest("invalid_key").Say("fault.kiosk_form_key")
 	}
 	resp, verrs := p.Survey.ParseForm(form, kioskFieldsIgnored...)
 	if verrs != nil {
 		p.Errors, p.Values, p.Chosen, p.Comment = verrs, formValues(p.Survey, form), formChosen(p.Survey, form), form.Get("comment")
-		return s.render(c, http.StatusUnprocessableEntity, "kiosk_survey.html", p)
+		return s.render(c, statusOf(fault.Invalid), "kiosk_survey.html", p)
 	}
 	if _, err := s.submitKiosk(c, p.Kiosk, p.Survey, p.Key, p.Receipt, time.Time{}, resp); err != nil {
 		return s.kioskError(c, err, "")
@@ -323,13 +324,13 @@ func (s *Server) handleKioskAPISubmit(c echo.Context) error {
 		return err
 	}
 	if !kioskKeyRE.MatchString(req.Key) {
-		return errInvalid("invalid_key", "key must be 16–64 letters, digits, - or _")
+		return errInvalid("invalid_key", 16, 64)
 	}
 	var at time.Time
 	if req.AnsweredAt != "" {
 		t, err := time.Parse(time.RFC3339, req.AnsweredAt)
 		if err != nil {
-			return errInvalid("invalid_answered_at", "answered_at must be an RFC 3339 time")
+			return errInvalid("invalid_answered_at")
 		}
 		at = t
 	}
@@ -340,7 +341,7 @@ func (s *Server) handleKioskAPISubmit(c echo.Context) error {
 	}
 	resp, verrs := q.ParseForm(req.form(q))
 	if verrs != nil {
-		return errInvalid("invalid_answers", verrs.Error())
+		return errInvalid("invalid_answers", fieldList(verrs))
 	}
 	res, err := s.submitKiosk(c, k, q, req.Key, strings.TrimSpace(req.Receipt), at, resp)
 	if err != nil {
@@ -402,7 +403,7 @@ func (s *Server) handleKioskEnrol(c echo.Context) error {
 	if err != nil {
 		if errors.Is(err, store.ErrEnrolCode) || errors.Is(err, receipt.ErrInvalidToken) {
 			l := lang(c)
-			return s.render(c, http.StatusForbidden, "kiosk_enrol.html", kioskEnrolPage{
+			return s.render(c, statusOf(fault.Forbidden), "kiosk_enrol.html", kioskEnrolPage{
 				page: page{Lang: l, Title: s.msgs.T(l, "kiosk.enrol_title")}, Code: code, Error: true,
 			})
 		}

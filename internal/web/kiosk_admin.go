@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sipas/internal/fault"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
 	"sipas/internal/survey"
@@ -97,7 +98,7 @@ func (s *Server) handleKioskCreate(c echo.Context) error {
 	idle, err := strconv.Atoi(f.Idle)
 	_, serr := s.surveys.Get(f.Survey)
 	if err != nil || idle < store.MinIdleSeconds || idle > 3600 || f.Counter == "" || utf8.RuneCountInString(f.Counter) > 100 || serr != nil {
-		return s.renderKiosks(c, http.StatusUnprocessableEntity, nil, f, "kiosks.invalid")
+		return s.renderKiosks(c, statusOf(fault.Invalid), nil, f, "kiosks.invalid")
 	}
 	code, hash, err := s.newEnrolCode(0)
 	if err != nil {
@@ -106,7 +107,7 @@ func (s *Server) handleKioskCreate(c echo.Context) error {
 	k, err := s.store.CreateKiosk(c.Request().Context(), store.NewKiosk{AgencyCode: f.Agency, Counter: f.Counter,
 		SurveyID: f.Survey, IdleSeconds: idle, AllowWithoutReceipt: f.AllowAnon, EnrolHash: hash})
 	if errors.Is(err, store.ErrNotFound) {
-		return s.renderKiosks(c, http.StatusUnprocessableEntity, nil, f, "kiosks.invalid")
+		return s.renderKiosks(c, statusOf(fault.Invalid), nil, f, "kiosks.invalid")
 	}
 	if err != nil {
 		return err

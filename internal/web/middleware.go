@@ -18,8 +18,9 @@ import (
 
 func byteSize(n int64) string { return strconv.FormatInt(n, 10) }
 
-// requestLogger logs method, route pattern (never the raw path: it holds receipt tokens),
-// status, latency and request id.
+// requestLogger writes one line per request: method, route pattern (never the raw path: it
+// holds receipt tokens), status, latency and request id, and for an internal failure its
+// error (set by handleError), so that the failure is logged once, with the request id.
 func (s *Server) requestLogger() echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogMethod: true, LogRoutePath: true, LogLatency: true, LogRequestID: true, LogError: true,
@@ -27,6 +28,9 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			attrs := []any{"method", v.Method, "route", v.RoutePath, "status", v.Status,
 				"latency_ms", float64(v.Latency.Microseconds()) / 1000, "request_id", v.RequestID}
+			if err, ok := c.Get(ctxFailure).(error); ok {
+				attrs = append(attrs, "err", err)
+			}
 			if v.Status >= 500 {
 				s.log.Error("request", attrs...)
 			} else {

@@ -194,3 +194,11 @@ func (s *Server) message(c echo.Context, status int, kind, key string) error {
 		Kind: kind, SwitchURL: switchURL(c),
 	})
 }
+
+// otherLang is the language the switch of a page in l leads to.
+func otherLang(l string) string {
+	if l == "en" {
+		return "vi"
+	}
+	return "en"
+}

@@ -49,35 +49,37 @@ func readerOfficial(c echo.Context) *auth.Official {
 func (s *Server) handleReportIndex(c echo.Context) error {
 	var f filterForm
 	if err := (&echo.DefaultBinder{}).BindQueryParams(c, &f); err != nil {
-		return errBadRequest("invalid_query", "year and baseline must be numbers")
+		return errBadRequest("invalid_query").Say("fault.query_numbers")
 	}
 	format := c.QueryParam("format")
 	if format == "" {
 		format = "json"
 	}
 	if format != "json" && format != "csv" && format != "xlsx" && format != "pdf" {
-		return errBadRequest("invalid_format", "format must be json, csv, xlsx or pdf")
+		return errBadRequest("invalid_format", "json, csv, xlsx, pdf")
 	}
-	q, err := s.surveys.Get(f.Survey)
+	q, err := s.questionnaire(f.Survey)
 	if err != nil {
-		return errInvalid("unknown_survey", err.Error())
+		return err
 	}
 	if c.QueryParam("year") == "" {
-		return errBadRequest("missing_year", "year is required, e.g. ?year=2026&baseline=2023")
+		return errBadRequest("missing_year")
 	}
 	qy, err := f.query(readerOfficial(c), 0)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	if qy.Filters.Agency != nil {
-		if _, err := s.store.FindAgencyByCode(ctx, *qy.Filters.Agency); errors.Is(err, store.ErrNotFound) {
-			return errInvalid("unknown_agency", fmt.Sprintf("agency %q is not known", *qy.Filters.Agency))
+	if a := qy.Filters.Agency; a != nil {
+		if _, err := s.store.FindAgencyByCode(ctx, *a); errors.Is(err, store.ErrNotFound) {
+			return errUnknownAgency(*a)
+		} else if err != nil {
+			return err
 		}
 	}
 	rep, err := report.Build(ctx, s.store, q, qy)
 	if err != nil {
-		return errInvalid("report_failed", err.Error())
+		return err // a query the data cannot answer is an Invalid fault; store I/O is internal
 	}
 	scope := ""
 	if qy.Filters.Agency != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sipas/internal/calendar"
+	"sipas/internal/fault"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
 )
@@ -71,7 +72,7 @@ func (s *Server) handleSecretCreate(c echo.Context) error {
 	}
 	sec, err := s.store.CreateTokenSecret(c.Request().Context(), agency, key)
 	if errors.Is(err, store.ErrNotFound) {
-		return s.renderSecrets(c, http.StatusUnprocessableEntity, nil, "secrets.invalid")
+		return s.renderSecrets(c, statusOf(fault.Invalid), nil, "secrets.invalid")
 	}
 	if err != nil {
 		return err
@@ -120,18 +121,18 @@ func (s *Server) handleMintedReport(c echo.Context) error {
 		return err
 	}
 	if req.Agency == "" {
-		return errInvalid("invalid_agency", "agency is required")
+		return errInvalid("invalid_agency")
 	}
 	day, err := time.ParseInLocation(time.DateOnly, req.Date, calendar.Zone)
 	if err != nil || day.Year() < 2020 || day.After(time.Now().Add(24*time.Hour)) {
-		return errInvalid("invalid_date", "date must be a day YYYY-MM-DD from 2020-01-01 to tomorrow")
+		return errInvalid("invalid_date")
 	}
 	if req.Count == nil || *req.Count < 0 || *req.Count > store.MaxMintedPerDay {
-		return errInvalid("invalid_count", fmt.Sprintf("count must be an integer from 0 to %d", store.MaxMintedPerDay))
+		return errInvalid("invalid_count", 0, store.MaxMintedPerDay)
 	}
 	err = s.store.ReportMinted(c.Request().Context(), req.Agency, req.Date, *req.Count)
 	if errors.Is(err, store.ErrNotFound) {
-		return errInvalid("unknown_agency", fmt.Sprintf("agency %q is not known", req.Agency))
+		return errUnknownAgency(req.Agency)
 	}
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"sipas/internal/auth"
+	"sipas/internal/fault"
 	"sipas/internal/store"
 )
 
@@ -129,7 +130,7 @@ func (s *Server) handleLoginSubmit(c echo.Context) error {
 	if byEmail >= maxFailuresPerEmail || byClient >= maxFailuresPerClient {
 		s.store.Audit(ctx, email, "login.throttled", "")
 		p.Error = "login.throttled"
-		return s.render(c, http.StatusTooManyRequests, "login.html", p)
+		return s.render(c, statusOf(fault.RateLimited), "login.html", p)
 	}
 	o, hash, err := s.store.FindOfficialForLogin(ctx, email)
 	switch {
@@ -144,7 +145,7 @@ func (s *Server) handleLoginSubmit(c echo.Context) error {
 		}
 		s.store.Audit(ctx, email, "login.failed", "")
 		p.Error = "login.failed"
-		return s.render(c, http.StatusUnauthorized, "login.html", p)
+		return s.render(c, statusOf(fault.Unauthorized), "login.html", p)
 	}
 	if old, err := c.Cookie(sessionCookie); err == nil {
 		s.store.DeleteSession(ctx, auth.HashSecret(old.Value))

@@ -15,6 +15,7 @@ import (
 
 	"sipas/internal/calendar"
 	"sipas/internal/dataset"
+	"sipas/internal/fault"
 	"sipas/internal/receipt"
 	"sipas/internal/sheet"
 	"sipas/internal/store"
@@ -24,13 +25,13 @@ import (
 const MaxSheetLabels = 1000
 
 // errSheetCount is a sticker count outside 1..MaxSheetLabels.
-var errSheetCount = errInvalid("invalid_count", fmt.Sprintf("count must be an integer from 1 to %d", MaxSheetLabels))
+func errSheetCount() error { return errInvalid("invalid_count", 1, MaxSheetLabels) }
 
 // stickerSheet issues count new receipts of the agency (source sheet, channel counter) and
 // returns the PDF of their stickers. An unknown agency gives store.ErrNotFound.
 func (s *Server) stickerSheet(c echo.Context, agency string, count int) ([]byte, error) {
 	if count < 1 || count > MaxSheetLabels {
-		return nil, errSheetCount
+		return nil, errSheetCount()
 	}
 	toks := make([]receipt.Token, count)
 	list := make([]store.NewReceipt, count)
@@ -93,15 +94,15 @@ func (s *Server) handleSheetsAPI(c echo.Context) error {
 		return err
 	}
 	if req.Agency == "" {
-		return errInvalid("invalid_agency", "agency is required")
+		return errInvalid("invalid_agency")
 	}
 	n, err := strconv.Atoi(string(req.Count))
 	if err != nil {
-		return errSheetCount
+		return errSheetCount()
 	}
 	pdf, err := s.stickerSheet(c, req.Agency, n)
 	if errors.Is(err, store.ErrNotFound) {
-		return errInvalid("unknown_agency", fmt.Sprintf("agency %q is not known", req.Agency))
+		return errUnknownAgency(req.Agency)
 	}
 	if err != nil {
 		return err
@@ -137,11 +138,11 @@ func (s *Server) handleSheetsCreate(c echo.Context) error {
 	agency, count := c.FormValue("agency"), strings.TrimSpace(c.FormValue("count"))
 	n, err := strconv.Atoi(count)
 	if err != nil || n < 1 || n > MaxSheetLabels || agency == "" {
-		return s.renderSheets(c, http.StatusUnprocessableEntity, agency, count, "sheets.invalid")
+		return s.renderSheets(c, statusOf(fault.Invalid), agency, count, "sheets.invalid")
 	}
 	pdf, err := s.stickerSheet(c, agency, n)
 	if errors.Is(err, store.ErrNotFound) {
-		return s.renderSheets(c, http.StatusUnprocessableEntity, agency, count, "sheets.invalid")
+		return s.renderSheets(c, statusOf(fault.Invalid), agency, count, "sheets.invalid")
 	}
 	if err != nil {
 		return err

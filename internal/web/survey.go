@@ -96,7 +96,7 @@ func (s *Server) handleSurveySubmit(c echo.Context) error {
 	if verrs != nil {
 		p := s.newSurveyPage(c, tok, rc, q)
 		p.Errors, p.Values, p.Chosen, p.Comment = verrs, formValues(q, form), formChosen(q, form), strings.ToValidUTF8(form.Get("comment"), "")
-		return &formError{verrs, func() error { return s.render(c, http.StatusUnprocessableEntity, "survey.html", p) }}
+		return newFormError(verrs, func(status int) error { return s.render(c, status, "survey.html", p) })
 	}
 	if err := s.store.SubmitResponse(c.Request().Context(), tok.Hash(), store.Submission{
 		SurveyID: q.ID, SurveyVersion: q.Version, Source: "web",

@@ -205,3 +205,37 @@ func AuditActions(tb testing.TB, s *store.Store) []string {
 	}
 	return out
 }
+
+// MustBreakTable renames a table of s's database behind the store's back, so that every
+// query of it fails from now on like a damaged or unreadable database would: the
+// failure-injection of tests that check a store failure is answered 500 and logged, never
+// shown.
+func MustBreakTable(tb testing.TB, s *store.Store, table string) {
+	tb.Helper()
+	db, err := sql.Open("sqlite", "file:"+s.Path()+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		tb.Fatalf("storetest: break %s: %v", table, err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(tb.Context(), `ALTER TABLE `+table+` RENAME TO broken_`+table); err != nil {
+		tb.Fatalf("storetest: break %s: %v", table, err)
+	}
+}
+
+// MustFailWrites makes every insert into and update of a table of s's database fail from now
+// on, as a full disk would, while reads of it still work.
+func MustFailWrites(tb testing.TB, s *store.Store, table string) {
+	tb.Helper()
+	db, err := sql.Open("sqlite", "file:"+s.Path()+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		tb.Fatalf("storetest: fail writes of %s: %v", table, err)
+	}
+	defer db.Close()
+	for _, op := range []string{"INSERT", "UPDATE"} {
+		q := `CREATE TRIGGER fail_` + op + `_` + table + ` BEFORE ` + op + ` ON ` + table +
+			` BEGIN SELECT RAISE(ABORT, 'database or disk is full (storetest)'); END`
+		if _, err := db.ExecContext(tb.Context(), q); err != nil {
+			tb.Fatalf("storetest: fail writes of %s: %v", table, err)
+		}
+	}
+}
