@@ -257,7 +257,7 @@
       idle.stop();
       clearInterval(doneTimer);
       stopCamera();
-      if (cfg.lang === 'en') { location.replace('/kiosk'); return; } // the next citizen starts in Vietnamese
+      if (cfg.lang !== cfg.defaultLang) { location.replace('/kiosk'); return; } // the next citizen starts in Vietnamese
       form.reset();
       delete form.dataset.busy;
       $('k-receipt').value = '';

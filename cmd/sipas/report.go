@@ -10,12 +10,11 @@ import (
 	"io/fs"
 	"os"
 	"strings"
-	"time"
 
 	"sipas/assets"
-	"sipas/internal/calendar"
 	"sipas/internal/dataset"
 	"sipas/internal/fault"
+	"sipas/internal/i18n"
 	"sipas/internal/index"
 	"sipas/internal/report"
 	"sipas/internal/store"
@@ -23,7 +22,7 @@ import (
 )
 
 const reportUsage = `report --year Y [--baseline Y0] [--baseline-source responses|aggregates] [--agency CODE]
-       [--level L] [--channel C] [--format json|csv|xlsx|pdf] [--lang vi|en] [-o FILE] [--db FILE]`
+       [--level L] [--channel C] [--format json|csv|xlsx|pdf] [--lang CODE] [-o FILE] [--db FILE]`
 
 func cmdReport(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "report", reportUsage)
@@ -36,7 +35,7 @@ func cmdReport(ctx context.Context, e env, args []string) error {
 	level := fs.String("level", "", "only agencies of this `level`: "+strings.Join(dataset.Levels, ", "))
 	channel := fs.String("channel", "", "only this `channel`: "+strings.Join(dataset.Channels, ", "))
 	format := fs.String("format", "json", "output `format`: json, csv, xlsx or pdf")
-	lang := fs.String("lang", "vi", "language of xlsx and pdf: vi or en")
+	lang := fs.String("lang", i18n.Default, "language of xlsx and pdf: "+strings.Join(e.msgs.Codes(), ", "))
 	surveyID := fs.String("survey", survey.DefaultID, "questionnaire `id`")
 	out := fs.String("o", "", "write to `file` instead of stdout")
 	if err := parseFlags(fs, args); err != nil {
@@ -53,8 +52,8 @@ func cmdReport(ctx context.Context, e env, args []string) error {
 	default:
 		return usagef("--format must be json, csv, xlsx or pdf, not %q", *format)
 	}
-	if *lang != "vi" && *lang != "en" {
-		return usagef("--lang must be vi or en")
+	if !e.msgs.Has(*lang) {
+		return usagef("--lang must be one of %s, not %q", strings.Join(e.msgs.Codes(), ", "), *lang)
 	}
 	qy := report.Query{Year: *year, BaselineYear: *baseline, BaselineSource: *source, Filters: index.Filters{
 		Agency: optional(*agency), Level: optional(*level), Channel: optional(*channel)}}
@@ -82,7 +81,7 @@ func cmdReport(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, err := reportMeta(ctx, st, q, qy, *lang)
+	m, err := reportMeta(ctx, e, st, q, qy, *lang)
 	if err != nil {
 		return err
 	}
@@ -104,36 +103,29 @@ func writeReport(w io.Writer, format string, rep *index.Report, m report.Meta) e
 	case "xlsx":
 		return report.WriteXLSX(w, rep, m)
 	case "pdf":
-		fonts, err := fs.Sub(assets.FS, "fonts")
-		if err != nil {
-			return err
-		}
-		return report.WritePDF(w, rep, m, fonts)
+		return report.WritePDF(w, rep, m, m.Fonts)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rep)
 }
 
-// reportMeta names the scope and the agencies in words, for CSV, XLSX and PDF.
-func reportMeta(ctx context.Context, st *store.Store, q *survey.Questionnaire, qy report.Query, lang string) (report.Meta, error) {
+// reportMeta is the wording of the report, from report.NewMeta as on the web: the scope of
+// every filter, agency names, the language's catalogue.
+func reportMeta(ctx context.Context, e env, st *store.Store, q *survey.Questionnaire, qy report.Query, lang string) (report.Meta, error) {
 	agencies, err := st.ListAgencies(ctx)
 	if err != nil {
 		return report.Meta{}, err
 	}
-	m := report.Meta{Survey: q, Lang: lang, AgencyNames: map[string]string{}, Generated: time.Now().In(calendar.Zone)}
+	names := map[string]string{}
 	for _, a := range agencies {
-		m.AgencyNames[a.Code] = a.Name
+		names[a.Code] = a.Name
 	}
-	switch {
-	case qy.Filters.Agency != nil:
-		m.Scope = m.AgencyNames[*qy.Filters.Agency]
-	case lang == "en":
-		m.Scope = "whole province"
-	default:
-		m.Scope = "toàn tỉnh"
+	fonts, err := fs.Sub(assets.FS, "fonts")
+	if err != nil {
+		return report.Meta{}, err
 	}
-	return m, nil
+	return report.NewMeta(e.msgs.Locale(lang), q, qy, names, fonts), nil
 }
 
 func optional(s string) *string {

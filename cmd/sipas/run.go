@@ -33,7 +33,7 @@ const (
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
-	msgs           i18n.Catalog
+	msgs           *i18n.Catalog
 }
 
 // cliLang is the language of the CLI's own messages (operators read English).

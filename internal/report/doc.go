@@ -6,15 +6,17 @@
 //
 // The package is pure: writers take an already computed *index.Report and a
 // Meta (the wording around the numbers: questionnaire, language, scope, agency
-// names) and write to an io.Writer. Fonts reach the PDF writer as an fs.FS, so
-// the binary embeds them and tests read them from disk.
+// names; NewMeta builds it) and write to an io.Writer. Every word comes from
+// the language's catalogue (Meta.L, assets/i18n): a new language touches no Go
+// code here. Fonts reach the PDF writer as an fs.FS, so the binary embeds them
+// and tests read them from disk.
 //
 // # Number formats
 //
 // Machine formats (the CSV files) use a decimal point and RFC 3339 whatever
 // the language, as CONTRACT.md requires. Human formats (PDF, SVG, the text of
-// XLSX cells) write numbers the Vietnamese way, 87,5% and 1.234, through
-// internal/i18n, or the English way when Meta.Lang is "en". XLSX keeps every
+// XLSX cells) write numbers in the conventions of Meta.L (i18n.Languages):
+// 87,5% and 1.234 in Vietnamese, 87.5% and 1,234 in English. XLSX keeps every
 // quantity a number (fractions with a 0.0% format), never text, so officials
 // can recompute and chart them; the spreadsheet program then shows the decimal
 // separator of the reader's locale.

@@ -1,10 +1,11 @@
 package report
 
 import (
-	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 
+	"sipas/internal/calendar"
 	"sipas/internal/i18n"
 	"sipas/internal/index"
 	"sipas/internal/survey"
@@ -13,38 +14,71 @@ import (
 // Design returns the index design of questionnaire q; it is index.DesignOf.
 func Design(q *survey.Questionnaire) index.Design { return index.DesignOf(q) }
 
-// Meta is what the writers need besides the numbers: the wording around
-// them. The zero Meta is usable: Vietnamese, codes instead of wording, no
-// scope line, and the current time as generation date.
+// Meta is what the writers need besides the numbers: the wording around them, in one
+// language. NewMeta builds it for a query, the same way for the CLI and the web. The zero Meta
+// is usable: a bare default-language locale (catalogue keys instead of words, Vietnamese
+// numbers), codes instead of wording, no scope line, and the current time as generation date.
 type Meta struct {
 	// Survey gives the wording of questions and aspects; nil shows codes.
 	Survey *survey.Questionnaire
-	// Lang is "vi" (the default) or "en"; anything else means "vi".
-	Lang string
-	// Scope says what the report covers, in words: "toàn tỉnh", or an
-	// agency's or a district's name. It is shown on the summary and used in
-	// file names.
+	// L is the language: every word (the catalogue keys report.*, kind.*, basis.*,
+	// verdict.*, level.*, channel.*, source.*, month.*) and the number and date formats.
+	L *i18n.Locale
+	// Scope says what the report covers, in words: "toàn tỉnh", or an agency's or a level's
+	// name. It is shown on the summary and used in file names.
 	Scope string
-	// AgencyNames maps agency codes to names for the agency rows and the
-	// agency filter; a code without a name is shown as the code.
+	// AgencyNames maps agency codes to names for the agency rows and the agency filter; a
+	// code without a name is shown as the code.
 	AgencyNames map[string]string
-	// BaselineNote, when set, is appended to the description of the
-	// baseline, e.g. the published report the aggregates come from
-	// ("Báo cáo số 12/BC-SNV ngày 20/12/2023").
+	// BaselineNote, when set, is appended to the description of the baseline, e.g. the
+	// published report the aggregates come from ("Báo cáo số 12/BC-SNV ngày 20/12/2023").
 	BaselineNote string
-	// Generated is when the report was made, shown as its date; the zero
-	// time means time.Now().
+	// Generated is when the report was made, shown as its date; the zero time means
+	// time.Now().
 	Generated time.Time
+	// Fonts holds FontRegular and FontBold at its top level, for the PDF; the service passes
+	// fs.Sub(assets.FS, "fonts").
+	Fonts fs.FS
 }
 
-func (m Meta) lang() string { return i18n.Lang(m.Lang) }
+// bare is the locale of a Meta without one.
+var bare = i18n.NewLocale(i18n.Languages[0], nil)
 
-func (m Meta) words() *words {
-	if m.lang() == "en" {
-		return &enWords
+// NewMeta is the one builder of a report's wording, for the CLI and the web: the scope of
+// the query in words (the agency's name, else the level's, else "Toàn tỉnh", then the
+// channel), the agency names and the generation time. names maps agency codes to names. The
+// rest of the wording (title, filters, baseline, summary sentence) follows from it and the
+// report in the writers.
+func NewMeta(l *i18n.Locale, q *survey.Questionnaire, qy Query, names map[string]string, fonts fs.FS) Meta {
+	m := Meta{Survey: q, L: l, AgencyNames: names, Generated: calendar.In(time.Now()), Fonts: fonts}
+	f := qy.Filters
+	switch {
+	case f.Agency != nil:
+		m.Scope = m.agencyName(*f.Agency)
+	case f.Level != nil:
+		m.Scope = m.t("level." + *f.Level)
+	default:
+		m.Scope = m.t("scope.all")
 	}
-	return &viWords
+	if f.Channel != nil {
+		m.Scope += " · " + m.t("channel."+*f.Channel)
+	}
+	m.Scope = i18n.UpperFirst(m.Scope) // a label on its own: "Toàn tỉnh", "Cấp huyện · trực tiếp"
+	return m
 }
+
+func (m Meta) loc() *i18n.Locale {
+	if m.L == nil {
+		return bare
+	}
+	return m.L
+}
+
+// t returns the catalogue text of key in the report's language.
+func (m Meta) t(key string, args ...any) string { return m.loc().T(key, args...) }
+
+// lang is the report's language code.
+func (m Meta) lang() string { return m.loc().Code }
 
 func (m Meta) generated() time.Time {
 	if m.Generated.IsZero() {
@@ -65,7 +99,7 @@ func (m Meta) agencyName(code string) string {
 // title or "overall index"; the code when the questionnaire is unknown.
 func (m Meta) indexLabel(idx *index.Index) string {
 	if idx.Kind == index.KindOverall {
-		return m.words().overall
+		return m.t("report.overall")
 	}
 	if m.Survey != nil {
 		for _, a := range m.Survey.Aspects {
@@ -84,14 +118,9 @@ func (m Meta) indexLabel(idx *index.Index) string {
 
 // kindLabel names the kind of an index.
 func (m Meta) kindLabel(k index.Kind) string {
-	w := m.words()
 	switch k {
-	case index.KindQuestion:
-		return w.kindQuestion
-	case index.KindAspect:
-		return w.kindAspect
-	case index.KindOverall:
-		return w.kindOverall
+	case index.KindQuestion, index.KindAspect, index.KindOverall:
+		return m.t("kind." + string(k))
 	}
 	return string(k)
 }
@@ -99,37 +128,31 @@ func (m Meta) kindLabel(k index.Kind) string {
 // basisLabel names a basis.
 func (m Meta) basisLabel(stratified bool) string {
 	if stratified {
-		return m.words().basisStratified
+		return m.t("basis." + index.BasisStratified)
 	}
-	return m.words().basisUnweighted
+	return m.t("basis." + index.BasisUnweighted)
 }
 
-// verdictLabel says a verdict in words (GLOSSARY.md).
+// verdictLabel says a verdict in words (GLOSSARY.md); anything but a known verdict is
+// insufficient data.
 func (m Meta) verdictLabel(v index.Verdict) string {
-	w := m.words()
 	switch v {
-	case index.Higher:
-		return w.higher
-	case index.Lower:
-		return w.lower
-	case index.NoChange:
-		return w.noChange
+	case index.Higher, index.Lower, index.NoChange:
+		return m.t("verdict." + string(v))
 	}
-	return w.insufficient
+	return m.t("verdict." + string(index.InsufficientData))
 }
 
-// baselineLabel describes the baseline: "2023 (từ phiếu khảo sát)", or "no
-// comparison".
+// baselineLabel describes the baseline: "2023 (phiếu khảo sát)", or "no comparison".
 func (m Meta) baselineLabel(rep *index.Report) string {
-	w := m.words()
 	if rep.Baseline == nil {
-		return w.noBaseline
+		return m.t("report.no_baseline")
 	}
-	src := w.fromResponses
+	src := m.t("source." + index.SourceResponses)
 	if rep.Baseline.Source == index.SourceAggregates {
-		src = w.fromAggregates
+		src = m.t("source." + index.SourceAggregates)
 	}
-	s := fmt.Sprintf("%d (%s)", rep.Baseline.Year, src)
+	s := m.t("report.baseline_of", rep.Baseline.Year, src)
 	if m.BaselineNote != "" {
 		s += "; " + m.BaselineNote
 	}
@@ -138,28 +161,20 @@ func (m Meta) baselineLabel(rep *index.Report) string {
 
 // filtersLabel lists the report's filters in words, or says there are none.
 func (m Meta) filtersLabel(rep *index.Report) string {
-	w := m.words()
 	var parts []string
 	if f := rep.Filters.Agency; f != nil {
-		parts = append(parts, w.filterAgency+": "+m.agencyName(*f))
+		parts = append(parts, m.t("report.agency")+": "+m.agencyName(*f))
 	}
 	if f := rep.Filters.Level; f != nil {
-		parts = append(parts, w.filterLevel+": "+lookup(w.levels, *f))
+		parts = append(parts, m.t("report.level")+": "+m.t("level."+*f))
 	}
 	if f := rep.Filters.Channel; f != nil {
-		parts = append(parts, w.filterChannel+": "+lookup(w.channels, *f))
+		parts = append(parts, m.t("report.channel")+": "+m.t("channel."+*f))
 	}
 	if len(parts) == 0 {
-		return w.noFilters
+		return m.t("report.no_filters")
 	}
 	return strings.Join(parts, "; ")
-}
-
-func lookup(names map[string]string, code string) string {
-	if n, ok := names[code]; ok {
-		return n
-	}
-	return code
 }
 
 // Human number formats (GLOSSARY.md): one decimal for percentages and points.
@@ -168,21 +183,21 @@ func (m Meta) pct(p *float64) string {
 	if p == nil {
 		return "–"
 	}
-	return i18n.Percent(m.lang(), *p, 1)
+	return m.loc().Percent(*p, 1)
 }
 
 func (m Meta) ci(lo, hi *float64) string {
 	if lo == nil || hi == nil {
 		return "–"
 	}
-	return "[" + i18n.Percent(m.lang(), *lo, 1) + " – " + i18n.Percent(m.lang(), *hi, 1) + "]"
+	return "[" + m.loc().Percent(*lo, 1) + " – " + m.loc().Percent(*hi, 1) + "]"
 }
 
 func (m Meta) points(d *float64) string {
 	if d == nil {
 		return "–"
 	}
-	return i18n.Points(m.lang(), *d, 1)
+	return m.loc().Points(*d, 1)
 }
 
 // pointsNum writes a difference in points without the unit, for table
@@ -191,11 +206,7 @@ func (m Meta) pointsNum(d *float64) string {
 	if d == nil {
 		return "–"
 	}
-	s := i18n.Number(m.lang(), *d*100, 1)
-	if *d > 0 && strings.Trim(s, "0.,") != "" {
-		s = "+" + s
-	}
-	return s
+	return m.loc().SignedPoints(*d, 1)
 }
 
 // pvalue writes "p = 0,012", or "p < 0,001" where three decimals would show
@@ -205,12 +216,12 @@ func (m Meta) pvalue(p *float64) string {
 		return "–"
 	}
 	if *p < 0.001 {
-		return "p < " + i18n.Number(m.lang(), 0.001, 3)
+		return "p < " + m.loc().Number(0.001, 3)
 	}
-	return "p = " + i18n.Number(m.lang(), *p, 3)
+	return "p = " + m.loc().Number(*p, 3)
 }
 
-func (m Meta) count(n int) string { return i18n.Number(m.lang(), float64(n), 0) }
+func (m Meta) count(n int) string { return m.loc().Number(float64(n), 0) }
 
 // overallIndex returns the overall index of rep, or nil.
 func overallIndex(rep *index.Report) *index.Index {
@@ -249,27 +260,26 @@ func changeVerdict(ch *index.Change) index.Verdict {
 	return ch.Verdict
 }
 
-// summarySentence says the headline in one sentence: the overall index with
-// its interval and, against a baseline, the change in words.
+// summarySentence says the headline in one sentence: the overall index with its interval
+// and, against a baseline, the change in words.
 func (m Meta) summarySentence(rep *index.Report) string {
-	w := m.words()
 	idx := overallIndex(rep)
 	if idx == nil {
-		return w.insufficient
+		return m.verdictLabel(index.InsufficientData)
 	}
 	est, ch, _ := headline(idx)
 	if est == nil || est.Value == nil {
-		return fmt.Sprintf(w.sentenceNoData, rep.Year)
+		return m.t("report.sentence_no_data", rep.Year)
 	}
-	s := fmt.Sprintf(w.sentenceIndex, rep.Year, m.pct(est.Value), m.ci(est.CILow, est.CIHigh))
+	s := m.t("report.sentence_index", rep.Year, m.pct(est.Value), m.ci(est.CILow, est.CIHigh))
 	if rep.Baseline == nil {
 		return s + "."
 	}
 	v := changeVerdict(ch)
 	if v == index.InsufficientData || ch.Diff == nil {
-		return s + fmt.Sprintf(w.sentenceNoChangeData, rep.Baseline.Year)
+		return s + m.t("report.sentence_no_change_data", rep.Baseline.Year)
 	}
-	return s + fmt.Sprintf(w.sentenceChange, m.verdictLabel(v), rep.Baseline.Year,
+	return s + m.t("report.sentence_change", m.verdictLabel(v), rep.Baseline.Year,
 		m.points(ch.Diff), m.pointsCI(ch), m.pvalue(ch.PValue))
 }
 
@@ -278,7 +288,7 @@ func (m Meta) pointsCI(ch *index.Change) string {
 	if ch == nil || ch.CILow == nil || ch.CIHigh == nil {
 		return "–"
 	}
-	return "[" + i18n.Points(m.lang(), *ch.CILow, 1) + "; " + i18n.Points(m.lang(), *ch.CIHigh, 1) + "]"
+	return "[" + m.loc().Points(*ch.CILow, 1) + "; " + m.loc().Points(*ch.CIHigh, 1) + "]"
 }
 
 // value returns the estimate of e, or nil when e is nil.

@@ -6,11 +6,9 @@ import (
 	"io/fs"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/go-pdf/fpdf"
 
-	"sipas/internal/calendar"
 	"sipas/internal/i18n"
 	"sipas/internal/index"
 )
@@ -69,25 +67,25 @@ func WritePDF(w io.Writer, rep *index.Report, m Meta, fonts fs.FS) error {
 	if err := pdf.Error(); err != nil {
 		return fmt.Errorf("report: write pdf: %w", err)
 	}
-	p := &pdfDoc{pdf: pdf, m: m, wd: m.words(), rep: rep}
+	p := &pdfDoc{pdf: pdf, m: m, rep: rep}
 	gen := m.generated()
-	pdf.SetTitle(p.wd.title, true)
+	pdf.SetTitle(p.m.t("report.title"), true)
 	pdf.SetCreator("sipas", true)
-	pdf.SetLang(m.lang())
+	pdf.SetLang(m.loc().Tag)
 	// Fixed dates and catalogue order make the same report the same bytes.
 	pdf.SetCreationDate(gen)
 	pdf.SetModificationDate(gen)
 	pdf.SetCatalogSort(true)
 	pdf.SetMargins(pdfMargin, pdfMargin, pdfMargin)
 	pdf.SetAutoPageBreak(true, pdfBottom)
-	date := i18n.Date(m.lang(), calendar.In(gen))
+	date := m.loc().Date(gen)
 	pdf.SetHeaderFunc(func() {
 		if pdf.PageNo() == 1 {
 			return
 		}
 		p.font(false, 7.5)
 		p.color(colMuted)
-		running := fmt.Sprintf("%s · %d", p.wd.title, rep.Year)
+		running := fmt.Sprintf("%s · %d", p.m.t("report.title"), rep.Year)
 		if m.Scope != "" {
 			running += " · " + plain(m.Scope)
 		}
@@ -99,8 +97,8 @@ func WritePDF(w io.Writer, rep *index.Report, m Meta, fonts fs.FS) error {
 		pdf.SetY(-12)
 		p.font(false, 8)
 		p.color(colMuted)
-		pdf.CellFormat(pdfWidth/2, 5, p.wd.generated+": "+date, "", 0, "L", false, 0, "")
-		pdf.CellFormat(pdfWidth/2, 5, fmt.Sprintf(p.wd.page, pdf.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
+		pdf.CellFormat(pdfWidth/2, 5, p.m.t("report.generated")+": "+date, "", 0, "L", false, 0, "")
+		pdf.CellFormat(pdfWidth/2, 5, p.m.t("report.page", pdf.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
 		p.color([3]int{})
 	})
 	pdf.AddPage()
@@ -125,7 +123,6 @@ func WritePDF(w io.Writer, rep *index.Report, m Meta, fonts fs.FS) error {
 type pdfDoc struct {
 	pdf *fpdf.Fpdf
 	m   Meta
-	wd  *words
 	rep *index.Report
 }
 
@@ -161,22 +158,22 @@ func (p *pdfDoc) heading(s string) {
 
 // cover writes the title, what the report covers and the headline.
 func (p *pdfDoc) cover() {
-	pdf, m, wd, rep := p.pdf, p.m, p.wd, p.rep
+	pdf, m, rep := p.pdf, p.m, p.rep
 	p.font(true, 16)
-	p.para(7.5, wd.title)
+	p.para(7.5, p.m.t("report.title"))
 	pdf.Ln(2)
 	p.font(false, 9.5)
 	if q := m.Survey; q != nil {
-		p.para(5, wd.survey+": "+q.Title.In(m.lang()))
+		p.para(5, p.m.t("report.survey")+": "+q.Title.In(m.lang()))
 	}
-	line := fmt.Sprintf("%s: %d", wd.year, rep.Year)
+	line := fmt.Sprintf("%s: %d", p.m.t("report.year"), rep.Year)
 	if m.Scope != "" {
-		line += " · " + wd.scope + ": " + plain(m.Scope)
+		line += " · " + p.m.t("report.scope") + ": " + plain(m.Scope)
 	}
 	p.para(5, line)
-	p.para(5, wd.baseline+": "+m.baselineLabel(rep))
-	p.para(5, wd.filters+": "+m.filtersLabel(rep))
-	p.para(5, wd.respondents+": "+m.count(rep.Respondents))
+	p.para(5, p.m.t("report.baseline")+": "+m.baselineLabel(rep))
+	p.para(5, p.m.t("report.filters")+": "+m.filtersLabel(rep))
+	p.para(5, p.m.t("report.respondents")+": "+m.count(rep.Respondents))
 	pdf.Ln(4)
 
 	ov := overallIndex(rep)
@@ -188,25 +185,25 @@ func (p *pdfDoc) cover() {
 	pdf.SetLeftMargin(pdfMargin + 5)
 	pdf.SetX(pdfMargin + 5)
 	p.font(false, 9.5)
-	p.para(5, wd.headlineIndex+" ("+m.basisLabel(strat)+")")
+	p.para(5, p.m.t("report.overall")+" ("+m.basisLabel(strat)+")")
 	if est != nil && est.Value != nil {
 		p.font(true, 22)
 		value := m.pct(est.Value)
 		pdf.CellFormat(pdf.GetStringWidth(value)+3, 11, value, "", 0, "L", false, 0, "")
 		p.font(false, 9.5)
-		pdf.CellFormat(0, 11, wd.colCI+": "+m.ci(est.CILow, est.CIHigh)+" · "+wd.colN+": "+m.count(est.N), "", 1, "L", false, 0, "")
+		pdf.CellFormat(0, 11, i18n.UpperFirst(p.m.t("report.ci"))+": "+m.ci(est.CILow, est.CIHigh)+" · "+p.m.t("report.col_n")+": "+m.count(est.N), "", 1, "L", false, 0, "")
 	}
 	p.font(true, 10)
 	p.para(5, m.summarySentence(rep))
 	if u := ov.Unweighted; strat && u != nil && u.Value != nil {
 		p.font(false, 8.5)
 		p.color(colMuted)
-		p.para(4.5, wd.diagnostic+": "+m.pct(u.Value)+" "+m.ci(u.CILow, u.CIHigh))
+		p.para(4.5, p.m.t("report.diagnostic")+": "+m.pct(u.Value)+" "+m.ci(u.CILow, u.CIHigh))
 		p.color([3]int{})
 	}
 	if !strat {
 		p.font(false, 8.5)
-		p.para(4.5, wd.unweightedFallback)
+		p.para(4.5, p.m.t("report.unweighted_fallback"))
 	}
 	y1 := pdf.GetY()
 	pdf.SetLeftMargin(pdfMargin)
@@ -220,7 +217,7 @@ func (p *pdfDoc) cover() {
 // aspectChart draws the aspect indices as horizontal bars, 0–100 %: this
 // year's with its 95 % interval as a whisker, the baseline's beneath it.
 func (p *pdfDoc) aspectChart() {
-	pdf, m, wd, rep := p.pdf, p.m, p.wd, p.rep
+	pdf, m, rep := p.pdf, p.m, p.rep
 	bars, strat := aspectBars(rep, m)
 	if len(bars) == 0 {
 		return
@@ -238,7 +235,7 @@ func (p *pdfDoc) aspectChart() {
 		groupH += baseH + 0.6
 	}
 	legendH, axisH := 10.0, 6.0
-	p.heading(wd.chartTitle)
+	p.heading(p.m.t("report.chart_title"))
 	p.ensure(legendH + float64(len(bars))*groupH + axisH)
 
 	// Legend.
@@ -246,7 +243,7 @@ func (p *pdfDoc) aspectChart() {
 	p.font(false, 8)
 	p.fill(colThisYear)
 	pdf.Rect(x, y+0.8, 3, 3, "F")
-	lbl := fmt.Sprintf(wd.chartThisYear, rep.Year) + " (" + m.basisLabel(strat) + ")"
+	lbl := p.m.t("report.chart_year", rep.Year) + " (" + m.basisLabel(strat) + ")"
 	pdf.SetXY(x+4, y)
 	pdf.CellFormat(pdf.GetStringWidth(lbl)+6, 4.5, lbl, "", 0, "L", false, 0, "")
 	if hasBase {
@@ -254,12 +251,12 @@ func (p *pdfDoc) aspectChart() {
 		p.fill(colBaseline)
 		pdf.Rect(bx, y+0.8, 3, 3, "F")
 		pdf.SetX(bx + 4)
-		bl := fmt.Sprintf(wd.chartBaseline, rep.Baseline.Year)
+		bl := p.m.t("report.chart_year", rep.Baseline.Year)
 		pdf.CellFormat(pdf.GetStringWidth(bl)+6, 4.5, bl, "", 0, "L", false, 0, "")
 	}
 	pdf.SetXY(x, y+4.5)
 	p.color(colMuted)
-	pdf.CellFormat(0, 4.5, fmt.Sprintf(wd.chartCINote, rep.Year), "", 1, "L", false, 0, "")
+	pdf.CellFormat(0, 4.5, p.m.t("report.chart_ci_note", rep.Year), "", 1, "L", false, 0, "")
 	p.color([3]int{})
 
 	top := y + legendH
@@ -274,7 +271,7 @@ func (p *pdfDoc) aspectChart() {
 	for t := 0; t <= 100; t += 20 {
 		gx := xAt(float64(t) / 100)
 		pdf.Line(gx, top, gx, bottom)
-		s := i18n.Percent(m.lang(), float64(t)/100, 0)
+		s := m.loc().Percent(float64(t)/100, 0)
 		pdf.SetXY(gx-8, bottom+0.5)
 		pdf.CellFormat(16, 4, s, "", 0, "C", false, 0, "")
 	}
@@ -304,7 +301,7 @@ func (p *pdfDoc) aspectChart() {
 			pdf.CellFormat(valueW-1, barH, m.pct(b.Value), "", 0, "L", false, 0, "")
 		} else {
 			pdf.SetXY(pdfMargin, by)
-			pdf.CellFormat(plotW, barH, wd.insufficient, "", 0, "L", false, 0, "")
+			pdf.CellFormat(plotW, barH, p.m.t("verdict.insufficient_data"), "", 0, "L", false, 0, "")
 		}
 		if hasBase {
 			yb := by + barH + 0.6
@@ -389,19 +386,19 @@ func (p *pdfDoc) table(cols []pdfCol, rows [][]string, bold func(i int) bool) {
 // followed by its criteria and the overall index last, with the unweighted
 // estimate beside it as a diagnostic.
 func (p *pdfDoc) indicesTable() {
-	m, wd, rep := p.m, p.wd, p.rep
+	m, rep := p.m, p.rep
 	ov := overallIndex(rep)
 	strat := ov == nil || ov.Stratified != nil
-	p.heading(wd.indicesTable + " (" + m.basisLabel(strat) + ")")
+	p.heading(p.m.t("report.indices_table") + " (" + m.basisLabel(strat) + ")")
 	hasBase := rep.Baseline != nil
-	cols := []pdfCol{{wd.colCode, 12, "L"}, {wd.colText, 0, "L"}, {wd.colEstimate, 13, "R"},
-		{wd.colCI, 26, "C"}, {wd.colNShort, 11, "R"}}
+	cols := []pdfCol{{p.m.t("report.col_code"), 12, "L"}, {p.m.t("report.col_text"), 0, "L"}, {p.m.t("report.col_estimate"), 13, "R"},
+		{i18n.UpperFirst(p.m.t("report.ci")), 26, "C"}, {p.m.t("report.col_n_short"), 11, "R"}}
 	if strat {
-		cols = append(cols, pdfCol{upperFirst(m.basisLabel(false)), 17, "R"})
+		cols = append(cols, pdfCol{i18n.UpperFirst(m.basisLabel(false)), 17, "R"})
 	}
 	if hasBase {
-		cols = append(cols, pdfCol{fmt.Sprintf(wd.baselineEstimate, rep.Baseline.Year), 14, "R"},
-			pdfCol{wd.colChange, 16, "R"}, pdfCol{wd.colVerdict, 29, "L"})
+		cols = append(cols, pdfCol{p.m.t("report.baseline_index", rep.Baseline.Year), 14, "R"},
+			pdfCol{p.m.t("report.col_change"), 16, "R"}, pdfCol{p.m.t("report.verdict"), 29, "L"})
 	}
 	fitText(cols)
 	var rows [][]string
@@ -488,24 +485,24 @@ func fitText(cols []pdfCol) {
 // agencyTable draws the league table: highest index first, the Holm
 // verdict, and a star on agencies whose sample is too small for ±5 %.
 func (p *pdfDoc) agencyTable() {
-	m, wd, rep := p.m, p.wd, p.rep
-	p.heading(wd.agencyTable)
+	m, rep := p.m, p.rep
+	p.heading(p.m.t("report.league"))
 	p.font(false, 8.5)
-	p.para(4.5, wd.agencyBasis)
+	p.para(4.5, p.m.t("report.league_basis"))
 	p.pdf.Ln(1)
 	if len(rep.Agencies) == 0 {
-		p.para(4.5, wd.noAgencies)
+		p.para(4.5, p.m.t("report.no_agencies"))
 		return
 	}
 	hasChange := false
 	for _, a := range rep.Agencies {
 		hasChange = hasChange || a.Change != nil
 	}
-	cols := []pdfCol{{wd.colNo, 9, "R"}, {wd.colAgencyName, 0, "L"}, {wd.colNShort, 12, "R"},
-		{wd.colEstimate, 14, "R"}, {wd.colCI, 27, "C"}}
+	cols := []pdfCol{{p.m.t("report.col_no"), 9, "R"}, {p.m.t("report.col_agency_name"), 0, "L"}, {p.m.t("report.col_n_short"), 12, "R"},
+		{p.m.t("report.col_estimate"), 14, "R"}, {i18n.UpperFirst(p.m.t("report.ci")), 27, "C"}}
 	if hasChange {
-		cols = append(cols, pdfCol{wd.colChange, 16, "R"}, pdfCol{wd.colPHolm, 14, "R"},
-			pdfCol{wd.colVerdictHolmShort, 31, "L"})
+		cols = append(cols, pdfCol{p.m.t("report.col_change"), 16, "R"}, pdfCol{p.m.t("report.col_p_holm"), 14, "R"},
+			pdfCol{p.m.t("report.verdict_holm"), 31, "L"})
 	}
 	fitText(cols)
 	var rows [][]string
@@ -533,13 +530,13 @@ func (p *pdfDoc) agencyTable() {
 	if indicative {
 		p.pdf.Ln(1.5)
 		p.font(false, 7.5)
-		p.para(4, wd.indicativeNote)
+		p.para(4, p.m.t("report.indicative_note"))
 	}
 }
 
 // methodNotes writes the method notes as a bulleted list.
 func (p *pdfDoc) methodNotes() {
-	p.heading(p.wd.methodHead)
+	p.heading(p.m.t("report.method_head"))
 	p.font(false, 8.5)
 	for _, n := range methodNotes(p.rep, p.m) {
 		p.pdf.SetX(pdfMargin)
@@ -566,13 +563,4 @@ func plain(s string) string {
 		}
 		return r
 	}, s))
-}
-
-// upperFirst capitalises the first letter, for a label used as a heading.
-func upperFirst(s string) string {
-	r, n := utf8.DecodeRuneInString(s)
-	if r == utf8.RuneError {
-		return s
-	}
-	return string(unicode.ToUpper(r)) + s[n:]
 }

@@ -79,7 +79,7 @@ func TestWritePDF(t *testing.T) {
 
 func TestWritePDFEnglish(t *testing.T) {
 	m := testMeta(t)
-	m.Lang = "en"
+	m.L = locale("en")
 	text := flat(pdfText(t, mustReport(t), m))
 	for _, want := range []string{"Satisfaction Index of Public Administrative Services (SIPAS)", "Page 1/", "Generated: 2026-11-25", "Access to the service"} {
 		if !strings.Contains(text, want) {
@@ -92,7 +92,7 @@ func TestWritePDFEnglish(t *testing.T) {
 }
 
 func TestWritePDFEdge(t *testing.T) {
-	text := flat(pdfText(t, edgeReport(), Meta{Generated: testMeta(t).Generated}))
+	text := flat(pdfText(t, edgeReport(), Meta{L: locale("vi"), Generated: testMeta(t).Generated}))
 	for _, want := range []string{"Chỉ số hài lòng chung (không trọng số)", "chưa đủ dữ liệu", "số liệu đã công bố", "Trang 1/"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("PDF text lacks %q", want)

@@ -6,10 +6,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
+	"sipas/assets"
 	"sipas/internal/calendar"
+	"sipas/internal/i18n"
 	"sipas/internal/index"
 	"sipas/internal/survey"
 )
@@ -150,7 +153,7 @@ func mustReport(tb testing.TB) *index.Report {
 func testMeta(tb testing.TB) Meta {
 	return Meta{
 		Survey:      mustQuestionnaire(tb),
-		Lang:        "vi",
+		L:           locale("vi"),
 		Scope:       "Toàn tỉnh",
 		AgencyNames: testAgencyNames(),
 		Generated:   time.Date(2026, 11, 25, 9, 30, 0, 0, calendar.Zone),
@@ -158,6 +161,18 @@ func testMeta(tb testing.TB) Meta {
 }
 
 func ptr(f float64) *float64 { return &f }
+
+// catalog is the shipped catalogues of assets/i18n.
+var catalog = sync.OnceValue(func() *i18n.Catalog {
+	c, err := i18n.Load(assets.FS)
+	if err != nil {
+		panic(err)
+	}
+	return c
+})
+
+// locale is a language of the shipped catalogues.
+func locale(code string) *i18n.Locale { return catalog().Locale(code) }
 
 // edgeReport is a hand-made report of the awkward cases: no stratified
 // basis (a stratum without receipts), an index nobody answered, an index

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"sipas/internal/i18n"
 	"sipas/internal/index"
 )
 
@@ -68,7 +67,6 @@ func (s *svgWriter) text(x, y float64, anchor, fill string, size float64, bold b
 // baseline's estimate on the same basis beneath it. Every bar carries its
 // value as text and a tooltip; <desc> reads the whole chart out.
 func AspectChartSVG(rep *index.Report, m Meta) string {
-	wd := m.words()
 	bars, strat := aspectBars(rep, m)
 	hasBase := rep.Baseline != nil
 	id := "sipas-aspects-" + strconv.Itoa(rep.Year)
@@ -93,20 +91,20 @@ func AspectChartSVG(rep *index.Report, m Meta) string {
 	}
 	xAt := func(v float64) float64 { return left + clamp01(v)*plotW }
 
-	title := fmt.Sprintf("%s, %d (%s)", wd.chartTitle, rep.Year, m.basisLabel(strat))
+	title := fmt.Sprintf("%s, %d (%s)", m.t("report.chart_title"), rep.Year, m.basisLabel(strat))
 	var desc []string
 	for _, b := range bars {
 		d := fmt.Sprintf("%s: %s %s", b.title(), m.pct(b.Value), m.ci(b.Low, b.High))
 		if b.Value == nil {
-			d = fmt.Sprintf("%s: %s", b.title(), wd.insufficient)
+			d = fmt.Sprintf("%s: %s", b.title(), m.t("verdict.insufficient_data"))
 		}
 		if hasBase {
-			d += fmt.Sprintf("; %s: %s", fmt.Sprintf(wd.chartBaseline, rep.Baseline.Year), m.pct(b.Baseline))
+			d += fmt.Sprintf("; %s: %s", m.t("report.chart_year", rep.Baseline.Year), m.pct(b.Baseline))
 		}
 		desc = append(desc, d)
 	}
 	if len(bars) == 0 {
-		desc = append(desc, wd.noAspects)
+		desc = append(desc, m.t("report.no_aspects"))
 	}
 
 	var s svgWriter
@@ -114,22 +112,22 @@ func AspectChartSVG(rep *index.Report, m Meta) string {
 
 	// Legend.
 	s.printf(`<rect x="%s" y="6" width="12" height="12" fill="%s"/>`, coord(left), svgThisYear)
-	s.text(left+18, 16, "start", svgText, 12, false, fmt.Sprintf(wd.chartThisYear, rep.Year)+" ("+m.basisLabel(strat)+")")
+	s.text(left+18, 16, "start", svgText, 12, false, m.t("report.chart_year", rep.Year)+" ("+m.basisLabel(strat)+")")
 	if hasBase {
 		s.printf(`<rect x="%s" y="6" width="12" height="12" fill="%s"/>`, coord(left+330), svgBaseline)
-		s.text(left+348, 16, "start", svgText, 12, false, fmt.Sprintf(wd.chartBaseline, rep.Baseline.Year))
+		s.text(left+348, 16, "start", svgText, 12, false, m.t("report.chart_year", rep.Baseline.Year))
 	}
-	s.text(left, 34, "start", svgMutedText, 11, false, fmt.Sprintf(wd.chartCINote, rep.Year))
+	s.text(left, 34, "start", svgMutedText, 11, false, m.t("report.chart_ci_note", rep.Year))
 
 	top, bottom := legendH, height-axisH
 	if len(bars) == 0 {
-		s.text(left, top+14, "start", svgMutedText, 12, false, wd.noAspects)
+		s.text(left, top+14, "start", svgMutedText, 12, false, m.t("report.no_aspects"))
 	}
 	// Grid and axis.
 	for t := 0; t <= 100; t += 20 {
 		x := xAt(float64(t) / 100)
 		s.printf(`<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1"/>`, coord(x), coord(top), coord(x), coord(bottom), svgGrid)
-		s.text(x, bottom+16, "middle", svgMutedText, 11, false, i18n.Percent(m.lang(), float64(t)/100, 0))
+		s.text(x, bottom+16, "middle", svgMutedText, 11, false, m.loc().Percent(float64(t)/100, 0))
 	}
 
 	y := top
@@ -149,7 +147,7 @@ func AspectChartSVG(rep *index.Report, m Meta) string {
 			}
 			s.text(end+4, by+barH-4, "start", svgText, 12, false, m.pct(b.Value))
 		} else {
-			s.text(left, by+barH-4, "start", svgMutedText, 12, false, wd.insufficient)
+			s.text(left, by+barH-4, "start", svgMutedText, 12, false, m.t("verdict.insufficient_data"))
 		}
 		if hasBase && b.Baseline != nil {
 			yb := by + barH + 2
@@ -180,7 +178,6 @@ type TrendPoint struct {
 // whisker, joined by a line that breaks where a month has no data. Points
 // outside months 1–12 are ignored.
 func TrendChartSVG(points []TrendPoint, m Meta) string {
-	wd := m.words()
 	pts := slices.DeleteFunc(slices.Clone(points), func(p TrendPoint) bool { return p.Month < 1 || p.Month > 12 })
 	slices.SortStableFunc(pts, func(a, b TrendPoint) int { return a.Month - b.Month })
 
@@ -192,16 +189,16 @@ func TrendChartSVG(points []TrendPoint, m Meta) string {
 	xAt := func(month int) float64 { return left + (float64(month)-0.5)*plotW/12 }
 	yAt := func(v float64) float64 { return top + (1-clamp01(v))*plotH }
 
-	title := wd.trendTitle
+	title := m.t("report.trend_title")
 	if m.Scope != "" {
 		title += " — " + m.Scope
 	}
 	var desc []string
 	for _, p := range pts {
-		desc = append(desc, fmt.Sprintf(wd.month, p.Month)+": "+m.trendValue(p))
+		desc = append(desc, m.t("report.month", p.Month)+": "+m.trendValue(p))
 	}
 	if len(desc) == 0 {
-		desc = append(desc, wd.trendNoData)
+		desc = append(desc, m.t("report.trend_no_data"))
 	}
 	id := "sipas-trend"
 	if s := Slug(m.Scope); s != "" {
@@ -209,17 +206,17 @@ func TrendChartSVG(points []TrendPoint, m Meta) string {
 	}
 
 	var s svgWriter
-	s.open(id, height, title, wd.trendDesc+". "+strings.Join(desc, "; ")+".")
+	s.open(id, height, title, m.t("report.trend_desc")+". "+strings.Join(desc, "; ")+".")
 	for t := 0; t <= 100; t += 20 {
 		y := yAt(float64(t) / 100)
 		s.printf(`<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1"/>`, coord(left), coord(y), coord(svgWidth-right), coord(y), svgGrid)
-		s.text(left-6, y+4, "end", svgMutedText, 11, false, i18n.Percent(m.lang(), float64(t)/100, 0))
+		s.text(left-6, y+4, "end", svgMutedText, 11, false, m.loc().Percent(float64(t)/100, 0))
 	}
 	for month := 1; month <= 12; month++ {
-		s.text(xAt(month), height-bottom+18, "middle", svgMutedText, 11, false, wd.monthShort[month-1])
+		s.text(xAt(month), height-bottom+18, "middle", svgMutedText, 11, false, m.t("month."+strconv.Itoa(month)))
 	}
 	if len(pts) == 0 {
-		s.text(left+plotW/2, top+plotH/2, "middle", svgMutedText, 13, false, wd.trendNoData)
+		s.text(left+plotW/2, top+plotH/2, "middle", svgMutedText, 13, false, m.t("report.trend_no_data"))
 	}
 
 	// The line joins consecutive months only: a gap in the data stays a
@@ -252,7 +249,7 @@ func TrendChartSVG(points []TrendPoint, m Meta) string {
 				coord(x), coord(lo), coord(hi), coord(x-4), coord(lo), coord(x+4), coord(x-4), coord(hi), coord(x+4), svgWhisker)
 		}
 		s.printf(`<circle cx="%s" cy="%s" r="4" fill="%s"><title>%s</title></circle>`,
-			coord(x), coord(yAt(*p.Estimate)), svgThisYear, esc(fmt.Sprintf(wd.month, p.Month)+": "+m.trendValue(p)))
+			coord(x), coord(yAt(*p.Estimate)), svgThisYear, esc(m.t("report.month", p.Month)+": "+m.trendValue(p)))
 		s.text(x, yAt(*p.Estimate)-8, "middle", svgText, 10, false, m.pct(p.Estimate))
 	}
 	s.printf(`</svg>`)
@@ -261,9 +258,8 @@ func TrendChartSVG(points []TrendPoint, m Meta) string {
 
 // trendValue says one month's value in words.
 func (m Meta) trendValue(p TrendPoint) string {
-	wd := m.words()
 	if p.Estimate == nil {
-		return wd.insufficient
+		return m.t("verdict.insufficient_data")
 	}
 	return fmt.Sprintf("%s %s, n = %s", m.pct(p.Estimate), m.ci(p.Low, p.High), m.count(p.N))
 }

@@ -87,9 +87,9 @@ func TestAspectChartSVG(t *testing.T) {
 func TestAspectChartSVGFallbackAndEscaping(t *testing.T) {
 	// No stratified basis: the chart shows the unweighted estimate; an
 	// aspect title with markup stays text.
-	q := &survey.Questionnaire{Aspects: []survey.Aspect{{ID: "A", Title: survey.Text{Vi: `<script>alert("x")</script> & "Tiếp cận"`}}}}
+	q := &survey.Questionnaire{Aspects: []survey.Aspect{{ID: "A", Title: survey.Text{"vi": `<script>alert("x")</script> & "Tiếp cận"`}}}}
 	rep := edgeReport()
-	s := AspectChartSVG(rep, Meta{Survey: q})
+	s := AspectChartSVG(rep, Meta{Survey: q, L: locale("vi")})
 	text := checkSVG(t, s)
 	if !strings.Contains(text, `<script>alert("x")</script> & "Tiếp cận"`) {
 		t.Errorf("aspect title not kept as text: %s", text)
@@ -100,7 +100,7 @@ func TestAspectChartSVGFallbackAndEscaping(t *testing.T) {
 	if !strings.Contains(text, "chưa đủ dữ liệu") {
 		t.Errorf("aspect without data not labelled: %s", text)
 	}
-	checkSVG(t, AspectChartSVG(&index.Report{Year: 2026}, Meta{Lang: "en"}))
+	checkSVG(t, AspectChartSVG(&index.Report{Year: 2026}, Meta{L: locale("en")}))
 }
 
 func TestTrendChartSVG(t *testing.T) {
@@ -112,7 +112,7 @@ func TestTrendChartSVG(t *testing.T) {
 		{Month: 5, Estimate: ptr(1), N: 1},
 		{Month: 13, Estimate: ptr(0.5)}, // ignored
 	}
-	s := TrendChartSVG(pts, Meta{Scope: "Toàn tỉnh"})
+	s := TrendChartSVG(pts, Meta{L: locale("vi"), Scope: "Toàn tỉnh"})
 	golden(t, "trend.svg.golden", []byte(s))
 	text := checkSVG(t, s)
 	for _, want := range []string{"Chỉ số hài lòng theo tháng — Toàn tỉnh", "Tháng 3: chưa đủ dữ liệu", "83,5% [79,0% – 87,0%], n = 251", "T12"} {
@@ -127,5 +127,5 @@ func TestTrendChartSVG(t *testing.T) {
 	if i := strings.Index(s, `<path d="M`); i < 0 || strings.Count(s[i:i+strings.Index(s[i:], `"/>`)], "M") != 2 {
 		t.Errorf("the trend line should have two segments: %s", s)
 	}
-	checkSVG(t, TrendChartSVG(nil, Meta{Lang: "en"}))
+	checkSVG(t, TrendChartSVG(nil, Meta{L: locale("en")}))
 }

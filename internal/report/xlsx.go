@@ -37,27 +37,26 @@ func WriteXLSX(w io.Writer, rep *index.Report, m Meta) error {
 	if err != nil {
 		return fmt.Errorf("report: write xlsx: %w", err)
 	}
-	wd := m.words()
-	if err := f.SetSheetName("Sheet1", wd.sheetSummary); err != nil {
+	if err := f.SetSheetName("Sheet1", m.t("report.sheet_summary")); err != nil {
 		return fmt.Errorf("report: write xlsx: %w", err)
 	}
-	for _, name := range []string{wd.sheetIndices, wd.sheetAgencies, wd.sheetNotes} {
+	for _, name := range []string{m.t("report.sheet_indices"), m.t("report.sheet_agencies"), m.t("report.sheet_notes")} {
 		if _, err := f.NewSheet(name); err != nil {
 			return fmt.Errorf("report: write xlsx: %w", err)
 		}
 	}
-	x.summary(wd.sheetSummary, rep, m)
-	x.indices(wd.sheetIndices, rep, m)
-	x.agencies(wd.sheetAgencies, rep, m)
-	x.notes(wd.sheetNotes, rep, m)
+	x.summary(m.t("report.sheet_summary"), rep, m)
+	x.indices(m.t("report.sheet_indices"), rep, m)
+	x.agencies(m.t("report.sheet_agencies"), rep, m)
+	x.notes(m.t("report.sheet_notes"), rep, m)
 	if x.err != nil {
 		return fmt.Errorf("report: write xlsx: %w", x.err)
 	}
 	if err := f.SetDocProps(&excelize.DocProperties{
-		Title:    SafeCell(wd.title),
+		Title:    SafeCell(m.t("report.title")),
 		Subject:  SafeCell(m.baselineLabel(rep)),
 		Creator:  "sipas",
-		Language: m.lang(),
+		Language: m.loc().Tag,
 		Created:  m.generated().UTC().Format(time.RFC3339),
 	}); err != nil {
 		return fmt.Errorf("report: write xlsx: %w", err)
@@ -213,7 +212,6 @@ func (x *xlsx) table(sheet string, rows int, header []string, widths []float64) 
 }
 
 func (x *xlsx) summary(sheet string, rep *index.Report, m Meta) {
-	wd := m.words()
 	surveyName := rep.Survey
 	if q := m.Survey; q != nil {
 		surveyName = fmt.Sprintf("%s (%s, %s)", q.Title.In(m.lang()), q.ID, q.Version)
@@ -222,18 +220,18 @@ func (x *xlsx) summary(sheet string, rep *index.Report, m Meta) {
 	if scope == "" {
 		scope = "–"
 	}
-	x.put(sheet, 1, cell{wd.title, x.title})
+	x.put(sheet, 1, cell{m.t("report.title"), x.title})
 	info := []struct {
 		label string
 		value cell
 	}{
-		{wd.survey, cell{surveyName, x.text}},
-		{wd.year, cell{rep.Year, x.year}},
-		{wd.baseline, cell{m.baselineLabel(rep), x.text}},
-		{wd.scope, cell{scope, x.text}},
-		{wd.filters, cell{m.filtersLabel(rep), x.text}},
-		{wd.respondents, cell{rep.Respondents, x.count}},
-		{wd.generated, cell{calendar.DateOnly(m.generated()), x.date}},
+		{m.t("report.survey"), cell{surveyName, x.text}},
+		{m.t("report.year"), cell{rep.Year, x.year}},
+		{m.t("report.baseline"), cell{m.baselineLabel(rep), x.text}},
+		{m.t("report.scope"), cell{scope, x.text}},
+		{m.t("report.filters"), cell{m.filtersLabel(rep), x.text}},
+		{m.t("report.respondents"), cell{rep.Respondents, x.count}},
+		{m.t("report.generated"), cell{calendar.DateOnly(m.generated()), x.date}},
 	}
 	row := 3
 	for _, it := range info {
@@ -244,26 +242,26 @@ func (x *xlsx) summary(sheet string, rep *index.Report, m Meta) {
 	// The headline as a small table: the overall index on the headline
 	// basis, then the unweighted diagnostic.
 	row++
-	header := []cell{{"", x.header}, {wd.colEstimate, x.header}, {wd.colCILow, x.header},
-		{wd.colCIHigh, x.header}, {wd.colN, x.header}}
+	header := []cell{{"", x.header}, {m.t("report.col_estimate"), x.header}, {m.t("report.col_ci_low"), x.header},
+		{m.t("report.col_ci_high"), x.header}, {m.t("report.col_n"), x.header}}
 	if rep.Baseline != nil {
-		header = append(header, cell{fmt.Sprintf(wd.baselineEstimate, rep.Baseline.Year), x.header},
-			cell{fmt.Sprintf(wd.changeFrom, rep.Baseline.Year), x.header},
-			cell{wd.colChangeLow, x.header}, cell{wd.colChangeHigh, x.header},
-			cell{wd.colP, x.header}, cell{wd.colVerdict, x.header})
+		header = append(header, cell{m.t("report.baseline_index", rep.Baseline.Year), x.header},
+			cell{m.t("report.change_from", rep.Baseline.Year), x.header},
+			cell{m.t("report.col_change_low"), x.header}, cell{m.t("report.col_change_high"), x.header},
+			cell{m.t("report.col_p"), x.header}, cell{m.t("report.verdict"), x.header})
 	}
 	x.put(sheet, row, header...)
 	row++
 	if ov := overallIndex(rep); ov != nil {
 		est, ch, strat := headline(ov)
-		x.put(sheet, row, x.overallRow(wd.headlineIndex+" ("+m.basisLabel(strat)+")", est, ch, rep, m)...)
+		x.put(sheet, row, x.overallRow(m.t("report.overall")+" ("+m.basisLabel(strat)+")", est, ch, rep, m)...)
 		row++
 		if strat {
 			var uch *index.Change
 			if ov.Change != nil {
 				uch = ov.Change.Unweighted
 			}
-			x.put(sheet, row, x.overallRow(wd.diagnostic, ov.Unweighted, uch, rep, m)...)
+			x.put(sheet, row, x.overallRow(m.t("report.diagnostic"), ov.Unweighted, uch, rep, m)...)
 			row++
 		}
 	}
@@ -272,7 +270,7 @@ func (x *xlsx) summary(sheet string, rep *index.Report, m Meta) {
 	x.merge(sheet, row, 11, 48)
 	if ov := overallIndex(rep); ov != nil && ov.Stratified == nil {
 		row++
-		x.put(sheet, row, cell{wd.unweightedFallback, x.wrap})
+		x.put(sheet, row, cell{m.t("report.unweighted_fallback"), x.wrap})
 		x.merge(sheet, row, 11, 32)
 	}
 	x.widths(sheet, 52, 12, 13, 13, 11, 14, 16, 14, 14, 10, 34)
@@ -314,12 +312,11 @@ func (x *xlsx) merge(sheet string, row, cols int, height float64) {
 }
 
 func (x *xlsx) indices(sheet string, rep *index.Report, m Meta) {
-	wd := m.words()
 	x.table(sheet, 2*len(rep.Indices), []string{
-		wd.colCode, wd.colKind, wd.colAspect, wd.colText, wd.colBasis,
-		wd.colEstimate, wd.colCILow, wd.colCIHigh, wd.colSE, wd.colN, wd.colNEff, wd.colDeff,
-		wd.colChange, wd.colChangeLow, wd.colChangeHigh, wd.colP, wd.colVerdict,
-		wd.colBaseEst, wd.colBaseN, wd.colDropped,
+		m.t("report.col_code"), m.t("report.col_kind"), m.t("kind.aspect"), m.t("report.col_text"), m.t("report.col_basis"),
+		m.t("report.col_estimate"), m.t("report.col_ci_low"), m.t("report.col_ci_high"), m.t("report.col_se"), m.t("report.col_n"), m.t("report.col_n_eff"), m.t("report.col_deff"),
+		m.t("report.col_change"), m.t("report.col_change_low"), m.t("report.col_change_high"), m.t("report.col_p"), m.t("report.verdict"),
+		m.t("report.col_baseline_estimate"), m.t("report.col_baseline_n"), m.t("report.col_dropped"),
 	}, []float64{9, 12, 8, 52, 24, 9, 11, 11, 10, 9, 11, 10, 12, 13, 13, 9, 32, 11, 11, 22})
 	row := 2
 	for i := range rep.Indices {
@@ -394,11 +391,10 @@ func leagueOrder(rows []index.AgencyRow) []index.AgencyRow {
 }
 
 func (x *xlsx) agencies(sheet string, rep *index.Report, m Meta) {
-	wd := m.words()
 	x.table(sheet, len(rep.Agencies), []string{
-		wd.colNo, wd.colAgency, wd.colAgencyName, wd.colN, wd.colEstimate, wd.colCILow, wd.colCIHigh,
-		wd.colChange, wd.colChangeLow, wd.colChangeHigh, wd.colP, wd.colPHolm, wd.colVerdictHolm,
-		wd.colBaseEst, wd.colBaseN, wd.colNote,
+		m.t("report.col_no"), m.t("report.col_agency"), m.t("report.col_agency_name"), m.t("report.col_n"), m.t("report.col_estimate"), m.t("report.col_ci_low"), m.t("report.col_ci_high"),
+		m.t("report.col_change"), m.t("report.col_change_low"), m.t("report.col_change_high"), m.t("report.col_p"), m.t("report.col_p_holm"), m.t("report.verdict_holm_long"),
+		m.t("report.col_baseline_estimate"), m.t("report.col_baseline_n"), m.t("report.col_note"),
 	}, []float64{6, 12, 40, 9, 9, 11, 11, 12, 13, 13, 9, 9, 32, 11, 11, 34})
 	for i, a := range leagueOrder(rep.Agencies) {
 		cells := []cell{
@@ -417,7 +413,7 @@ func (x *xlsx) agencies(sheet string, rep *index.Report, m Meta) {
 		}
 		note := ""
 		if a.Indicative {
-			note = wd.indicative
+			note = m.t("report.indicative")
 		}
 		cells = append(cells, cell{note, x.wrap})
 		x.put(sheet, i+2, cells...)
@@ -425,23 +421,28 @@ func (x *xlsx) agencies(sheet string, rep *index.Report, m Meta) {
 }
 
 func (x *xlsx) notes(sheet string, rep *index.Report, m Meta) {
-	wd := m.words()
-	x.put(sheet, 1, cell{wd.methodHead, x.header})
+	x.put(sheet, 1, cell{m.t("report.method_head"), x.header})
 	x.widths(sheet, 120)
 	for i, n := range methodNotes(rep, m) {
 		x.put(sheet, i+2, cell{n, x.wrap})
 	}
 }
 
+// methodNoteKeys are the catalogue keys of the method notes every report carries, in order.
+var methodNoteKeys = []string{"report.note_share", "report.note_aspect", "report.note_weights",
+	"report.note_ci", "report.note_change", "report.note_league", "report.note_indicative"}
+
 // methodNotes returns the method notes that apply to rep.
 func methodNotes(rep *index.Report, m Meta) []string {
-	wd := m.words()
-	notes := slices.Clone(wd.notes)
+	notes := make([]string, len(methodNoteKeys))
+	for i, k := range methodNoteKeys {
+		notes[i] = m.t(k)
+	}
 	if rep.Baseline != nil && rep.Baseline.Source == index.SourceAggregates {
-		notes = append(notes, wd.noteAggregates)
+		notes = append(notes, m.t("report.note_aggregates"))
 	}
 	if ov := overallIndex(rep); ov != nil && ov.Stratified == nil {
-		notes = append(notes, wd.unweightedFallback)
+		notes = append(notes, m.t("report.unweighted_fallback"))
 	}
 	return notes
 }

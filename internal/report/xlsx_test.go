@@ -99,7 +99,7 @@ func TestWriteXLSX(t *testing.T) {
 		t.Errorf("overall change cell = %v, want %v", got, want)
 	}
 	verdict, _ := f.GetCellValue("Tổng hợp", "K"+strconv.Itoa(row))
-	if want := viWords.higher; ov.Change.Stratified.Verdict == index.Higher && verdict != want {
+	if want := locale("vi").T("verdict.higher"); ov.Change.Stratified.Verdict == index.Higher && verdict != want {
 		t.Errorf("verdict cell = %q, want %q", verdict, want)
 	}
 	// The sentence says the numbers the Vietnamese way.
@@ -135,7 +135,7 @@ func TestWriteXLSX(t *testing.T) {
 }
 
 // m0 is the Vietnamese Meta for formatting expectations.
-func m0() Meta { return Meta{Lang: "vi"} }
+func m0() Meta { return Meta{L: locale("vi")} }
 
 func checkAgenciesSheet(t *testing.T, f *excelize.File, rep *index.Report) {
 	t.Helper()
@@ -213,7 +213,7 @@ func checkNoFormulas(t *testing.T, f *excelize.File) {
 }
 
 func TestWriteXLSXEdge(t *testing.T) {
-	f := openXLSX(t, edgeReport(), Meta{Lang: "en", AgencyNames: map[string]string{"A01": "-Agency"}})
+	f := openXLSX(t, edgeReport(), Meta{L: locale("en"), AgencyNames: map[string]string{"A01": "-Agency"}})
 	if got, want := strings.Join(f.GetSheetList(), "|"), "Summary|Indices|Agencies|Method"; got != want {
 		t.Errorf("sheets = %s, want %s", got, want)
 	}

@@ -1,5 +1,6 @@
 // Package sheet lays out QR sticker sheets: A4 pages of 3×8 labels, each with the QR code of
-// one receipt's survey URL, its short code, the agency's name and the invitation to scan.
+// one receipt's survey URL, its short code, the agency's name and the invitation to scan, in
+// the language of Options.L (the catalogue keys sheet.*).
 // Counters whose software cannot print QR codes stick one on each receipt they hand out.
 // The package only draws: the receipts are issued by the caller, and it does no I/O besides
 // reading the fonts and writing the PDF.
@@ -16,6 +17,7 @@ import (
 
 	"github.com/go-pdf/fpdf"
 
+	"sipas/internal/i18n"
 	"sipas/internal/receipt"
 )
 
@@ -42,9 +44,6 @@ const (
 	FontBold    = "DejaVuSans-Bold.ttf"
 )
 
-// Caption invites the citizen to scan (GLOSSARY.md: quét mã QR, mức độ hài lòng).
-const Caption = "Quét mã QR để đánh giá mức độ hài lòng"
-
 const (
 	pad      = 2.5  // mm inside a label's edge
 	qrSize   = 32.9 // mm, quiet zone included: 37 modules of 0.89 mm at version 3, 7 whole pixels at 200 dpi
@@ -54,8 +53,18 @@ const (
 
 // Options are the document's fixed facts.
 type Options struct {
-	Title   string    // document title; default "SIPAS – mã QR khảo sát"
+	// L is the language of the words on the stickers: sheet.title (the document's title),
+	// sheet.caption (the invitation to scan, GLOSSARY.md: quét mã QR, mức độ hài lòng) and
+	// sheet.short_code. Nil shows the keys.
+	L       *i18n.Locale
 	Created time.Time // creation date written into the PDF; default now
+}
+
+func (o Options) t(key string) string {
+	if o.L == nil {
+		return key
+	}
+	return o.L.T(key)
 }
 
 // Render writes the PDF of labels, PerPage to a page, in order. It checks ctx between labels,
@@ -72,18 +81,17 @@ func Render(ctx context.Context, w io.Writer, fonts fs.FS, labels []Label, o Opt
 	if err != nil {
 		return fmt.Errorf("sheet: font: %w", err)
 	}
-	if o.Title == "" {
-		o.Title = "SIPAS – mã QR khảo sát"
-	}
 	if o.Created.IsZero() {
 		o.Created = time.Now()
 	}
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.AddUTF8FontFromBytes("dejavu", "", regular)
 	pdf.AddUTF8FontFromBytes("dejavu", "B", bold)
-	pdf.SetTitle(o.Title, true)
+	pdf.SetTitle(o.t("sheet.title"), true)
 	pdf.SetCreator("sipas", true)
-	pdf.SetLang("vi")
+	if o.L != nil {
+		pdf.SetLang(o.L.Tag)
+	}
 	pdf.SetCreationDate(o.Created)
 	pdf.SetModificationDate(o.Created)
 	pdf.SetCatalogSort(true)
@@ -99,7 +107,7 @@ func Render(ctx context.Context, w io.Writer, fonts fs.FS, labels []Label, o Opt
 		}
 		n := i % PerPage
 		x, y := float64(n%Columns)*LabelWidth, float64(n/Columns)*LabelHeight
-		if err := drawLabel(pdf, "qr"+strconv.Itoa(i), x, y, l); err != nil {
+		if err := drawLabel(pdf, "qr"+strconv.Itoa(i), x, y, l, o); err != nil {
 			return err
 		}
 	}
@@ -115,7 +123,7 @@ func Render(ctx context.Context, w io.Writer, fonts fs.FS, labels []Label, o Opt
 // drawLabel draws one label with its top-left corner at x, y: the QR code on the left, on the
 // right the agency's name (bold, at most three lines), the caption and, at the bottom, the
 // short code, shrunk to fit the column.
-func drawLabel(pdf *fpdf.Fpdf, name string, x, y float64, l Label) error {
+func drawLabel(pdf *fpdf.Fpdf, name string, x, y float64, l Label, o Options) error {
 	png, err := receipt.QRPNG(l.URL, qrPixels)
 	if err != nil {
 		return fmt.Errorf("sheet: %w", err)
@@ -138,7 +146,7 @@ func drawLabel(pdf *fpdf.Fpdf, name string, x, y float64, l Label) error {
 	ty += 1
 	pdf.SetFont("dejavu", "", 7.5)
 	pdf.SetTextColor(40, 40, 40)
-	lines(pdf, tx, ty, tw, 3.2, pdf.SplitText(Caption, tw), 3)
+	lines(pdf, tx, ty, tw, 3.2, pdf.SplitText(o.t("sheet.caption"), tw), 3)
 
 	// The short code, on one line at the bottom: the largest size up to 9 pt that fits.
 	pdf.SetTextColor(0, 0, 0)
@@ -151,7 +159,7 @@ func drawLabel(pdf *fpdf.Fpdf, name string, x, y float64, l Label) error {
 	}
 	pdf.SetFont("dejavu", "", 6)
 	pdf.SetTextColor(90, 90, 90)
-	pdf.Text(tx, y+LabelHeight-pad-5.2, "Mã ngắn:")
+	pdf.Text(tx, y+LabelHeight-pad-5.2, o.t("sheet.short_code"))
 	pdf.SetFont("dejavu", "B", size)
 	pdf.SetTextColor(0, 0, 0)
 	pdf.Text(tx, y+LabelHeight-pad-1.2, l.Code)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"sipas/assets"
+	"sipas/internal/i18n"
 	"sipas/internal/receipt"
 )
 
@@ -64,7 +65,7 @@ func TestRenderScans(t *testing.T) {
 	zbarimg := need(t, "zbarimg", "zbar-tools")
 	labels := testLabels(t, 30, "Ủy ban nhân dân xã Mỹ Hòa Hưng, thành phố Long Xuyên, tỉnh An Giang")
 	var buf bytes.Buffer
-	if err := Render(t.Context(), &buf, fonts(t), labels, Options{Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}); err != nil {
+	if err := Render(t.Context(), &buf, fonts(t), labels, Options{L: vi(t), Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.HasPrefix(buf.Bytes(), []byte("%PDF-")) {
@@ -166,4 +167,14 @@ func TestRenderErrors(t *testing.T) {
 	if err := Render(t.Context(), &buf, os.DirFS(t.TempDir()), testLabels(t, 1, "X"), Options{}); err == nil {
 		t.Error("no fonts: want an error")
 	}
+}
+
+// vi is the Vietnamese locale of the shipped catalogues.
+func vi(t *testing.T) *i18n.Locale {
+	t.Helper()
+	c, err := i18n.Load(assets.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Locale("vi")
 }

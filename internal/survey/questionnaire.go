@@ -1,5 +1,5 @@
 // Package survey holds questionnaires as data: their aspects, criteria, answer scale and
-// wording in Vietnamese and English, how they are loaded and validated, and how a citizen's
+// wording in each language (Vietnamese required), how they are loaded and validated, and how a citizen's
 // submitted form becomes a Response. It does no I/O besides reading an fs.FS.
 package survey
 
@@ -9,27 +9,33 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"sipas/internal/i18n"
 )
 
-// Text is one piece of wording in both languages. Vietnamese is required; English falls back to it.
-type Text struct {
-	Vi string `json:"vi"`
-	En string `json:"en"`
+// Text is one piece of wording in each language, by language code, as written in
+// surveys/*.json: {"vi": "…", "en": "…"}. The default language (i18n.Default, Vietnamese) is
+// required; a language without its own wording shows that one.
+type Text map[string]string
+
+// In returns the text in lang, falling back to the default language's.
+func (t Text) In(lang string) string {
+	if s := t[lang]; s != "" {
+		return s
+	}
+	return t[i18n.Default]
 }
 
-// In returns the text in lang ("vi" or "en"), falling back to Vietnamese.
-func (t Text) In(lang string) string {
-	if lang == "en" && t.En != "" {
-		return t.En
-	}
-	return t.Vi
-}
+// langCodeRE is what a language key of a Text looks like (a BCP 47 primary subtag).
+var langCodeRE = regexp.MustCompile(`^[a-z]{2,3}$`)
 
 // Level is one point of the answer scale.
 type Level struct {
@@ -208,11 +214,16 @@ func (q *Questionnaire) validate() error {
 	var errs []string
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
 	text := func(field string, t Text) {
-		if strings.TrimSpace(t.Vi) == "" {
-			bad("%s.vi is empty (Vietnamese wording is required)", field)
+		if strings.TrimSpace(t[i18n.Default]) == "" {
+			bad("%s.%s is empty (Vietnamese wording is required)", field, i18n.Default)
 		}
-		if !utf8.ValidString(t.Vi) || !utf8.ValidString(t.En) {
-			bad("%s is not valid UTF-8", field)
+		for _, lang := range slices.Sorted(maps.Keys(t)) {
+			if !langCodeRE.MatchString(lang) {
+				bad("%s: %q is not a language code (vi, en, …)", field, lang)
+			}
+			if !utf8.ValidString(t[lang]) {
+				bad("%s.%s is not valid UTF-8", field, lang)
+			}
 		}
 	}
 	if !idRE.MatchString(q.ID) {

@@ -39,7 +39,7 @@ func TestEmbeddedQuestionnaires(t *testing.T) {
 	if got := q.AspectOf("E3"); got != "E" {
 		t.Errorf("AspectOf(E3) = %q", got)
 	}
-	if q.Scale[0].Label.Vi != "Rất không hài lòng" || q.Scale[4].Label.En != "Very satisfied" {
+	if q.Scale[0].Label["vi"] != "Rất không hài lòng" || q.Scale[4].Label["en"] != "Very satisfied" {
 		t.Error("scale labels are not those of the glossary")
 	}
 	quick := cat["sipas-quick"]

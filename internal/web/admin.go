@@ -2,19 +2,17 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
-	"time"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"sipas/internal/auth"
 	"sipas/internal/calendar"
-	"sipas/internal/i18n"
 	"sipas/internal/index"
 	"sipas/internal/report"
 	"sipas/internal/store"
@@ -31,10 +29,10 @@ type adminPage struct {
 }
 
 func (s *Server) newAdminPage(c echo.Context, titleKey string) adminPage {
-	l := lang(c)
+	l := s.lang(c)
 	tok, _ := c.Get("csrf").(string)
 	return adminPage{
-		page:     page{Lang: l, Title: s.msgs.T(l, titleKey), SwitchURL: switchURL(c)},
+		page:     page{Lang: l, Title: s.msgs.T(l, titleKey), Switch: s.switchLinks(c)},
 		Official: official(c), CSRF: tok, Path: c.Request().URL.Path, Flash: s.flashText(l, c.QueryParam("flash")),
 	}
 }
@@ -189,7 +187,7 @@ func (s *Server) loadDashboard(ctx context.Context, q *survey.Questionnaire, qy 
 	if d.Years, err = s.store.Years(ctx, q.ID); err != nil {
 		return nil, err
 	}
-	meta := s.reportMeta(q, l, d.AgencyNames, qy)
+	meta := report.NewMeta(s.msgs.Locale(l), q, qy, d.AgencyNames, s.fonts)
 	d.AspectSVG = template.HTML(report.AspectChartSVG(rep, meta))
 	d.TrendSVG = template.HTML(report.TrendChartSVG(d.Trend, meta))
 	return d, nil
@@ -210,20 +208,6 @@ func trendPoint(month int, r *index.Report) report.TrendPoint {
 		p.Estimate, p.Low, p.High, p.N = e.Value, e.CILow, e.CIHigh, e.N
 	}
 	return p
-}
-
-// reportMeta describes a report for the writers: language, scope and agency names.
-func (s *Server) reportMeta(q *survey.Questionnaire, l string, names map[string]string, qy report.Query) report.Meta {
-	scope := s.msgs.T(l, "scope.all")
-	if qy.Filters.Agency != nil {
-		scope = names[*qy.Filters.Agency]
-	} else if qy.Filters.Level != nil {
-		scope = s.msgs.T(l, "level."+*qy.Filters.Level)
-	}
-	if qy.Filters.Channel != nil {
-		scope += " · " + s.msgs.T(l, "channel."+*qy.Filters.Channel)
-	}
-	return report.Meta{Survey: q, Lang: l, Scope: scope, AgencyNames: names, Generated: time.Now().In(calendar.Zone)}
 }
 
 type dashboardPage struct {
@@ -251,20 +235,20 @@ func (s *Server) handleDashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.loadDashboard(c.Request().Context(), q, qy, lang(c))
+	d, err := s.loadDashboard(c.Request().Context(), q, qy, s.lang(c))
 	if err != nil {
 		return err
 	}
 	f.Year = qy.Year
 	return s.render(c, http.StatusOK, "admin_dashboard.html", dashboardPage{
-		adminPage: s.newAdminPage(c, "dash.title"), D: d, Form: f, Export: template.URL(f.exportQuery(lang(c))),
+		adminPage: s.newAdminPage(c, "dash.title"), D: d, Form: f, Export: template.URL(f.exportQuery(s.langQuery(s.lang(c)))),
 	})
 }
 
 // exportQuery is the query of the dashboard's download links: the year and baseline the page
 // shows (which it fills in when the URL has none) and its filters, never other parameters of
-// the page's URL such as a flash message.
-func (f filterForm) exportQuery(l string) string {
+// the page's URL such as a flash message; lq is the page's langQuery.
+func (f filterForm) exportQuery(lq string) string {
 	v := url.Values{}
 	v.Set("year", strconv.Itoa(f.Year))
 	v.Set("baseline", f.Baseline)
@@ -274,11 +258,8 @@ func (f filterForm) exportQuery(l string) string {
 			v.Set(k, val)
 		}
 	}
-	if l == "en" {
-		v.Set("lang", "en")
+	if l, ok := strings.CutPrefix(lq, "?lang="); ok {
+		v.Set("lang", l)
 	}
 	return v.Encode()
 }
-
-var _ = fmt.Sprint
-var _ = i18n.Lang

@@ -224,7 +224,7 @@ func (s *Server) handleDataUpload(kind string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		fh, err := c.FormFile("file")
 		if err != nil {
-			return s.renderData(c, kind, statusOf(fault.Invalid), []string{s.msgs.T(lang(c), "data.need_file")}, "")
+			return s.renderData(c, kind, statusOf(fault.Invalid), []string{s.msgs.T(s.lang(c), "data.need_file")}, "")
 		}
 		f, err := fh.Open()
 		if err != nil {
@@ -258,7 +258,7 @@ func (s *Server) handleAgencyUpdate(c echo.Context) error {
 	code := c.Param("code")
 	name, level, parent := strings.TrimSpace(c.FormValue("name")), c.FormValue("level"), strings.TrimSpace(c.FormValue("parent_code"))
 	if name == "" || !dataset.IsLevel(level) {
-		return s.renderData(c, "agencies", statusOf(fault.Invalid), []string{s.msgs.T(lang(c), "data.agency_invalid")}, "")
+		return s.renderData(c, "agencies", statusOf(fault.Invalid), []string{s.msgs.T(s.lang(c), "data.agency_invalid")}, "")
 	}
 	if err := s.store.UpdateAgency(c.Request().Context(), code, name, level, parent); err != nil {
 		return err
@@ -289,7 +289,7 @@ func (s *Server) renderSurveys(c echo.Context, status int, errMsg string) error 
 func (s *Server) handleSurveyUpload(c echo.Context) error {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return s.renderSurveys(c, statusOf(fault.Invalid), s.msgs.T(lang(c), "data.need_file"))
+		return s.renderSurveys(c, statusOf(fault.Invalid), s.msgs.T(s.lang(c), "data.need_file"))
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -308,7 +308,7 @@ func (s *Server) handleSurveyUpload(c echo.Context) error {
 		return err
 	}
 	if err := s.store.SaveSurveyDefinition(c.Request().Context(), q, raw, official(c).Email); errors.Is(err, store.ErrExists) {
-		return s.renderSurveys(c, statusOf(fault.Conflict), s.msgs.T(lang(c), "surveys.version_exists"))
+		return s.renderSurveys(c, statusOf(fault.Conflict), s.msgs.T(s.lang(c), "surveys.version_exists"))
 	} else if err != nil {
 		return err
 	}

@@ -165,7 +165,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case isAPI(c):
 		l := apiLang
 		if c.QueryParam("lang") != "" {
-			l = lang(c)
+			l = s.lang(c)
 		}
 		msg := s.msgs.T(l, a.messageKey(), a.args()...)
 		s.writeFailure(c.JSON(a.status, map[string]any{"error": map[string]string{"code": a.code, "message": msg}}))
@@ -201,14 +201,14 @@ func (s *Server) writeFailure(err error) {
 // path: on /s/:token that path is the citizen's token (or, for a probe, text an attacker
 // chose), and error pages must not carry either.
 func (s *Server) errorPage(c echo.Context, a failure) error {
-	l := lang(c)
+	l := s.lang(c)
 	body := s.msgs.T(l, a.page+".body")
 	if a.fault.Key != "" {
 		body = s.msgs.T(l, a.fault.Key, a.fault.Args...)
 	}
 	return s.render(c, a.status, "message.html", page{
 		Lang: l, Title: s.msgs.T(l, a.page+".title"), Body: body,
-		Kind: "warn", SwitchURL: "?lang=" + otherLang(l),
+		Kind: "warn", Switch: s.languageLinks(l, func(code string) string { return "?lang=" + code }),
 	})
 }
 

@@ -143,18 +143,16 @@ func (s *Server) newKioskPage(c echo.Context, switchable bool) (kioskPage, error
 	if err != nil {
 		return kioskPage{}, err
 	}
-	l := lang(c)
+	l := s.lang(c)
 	p := kioskPage{
 		page:   page{Lang: l, Title: s.msgs.T(l, "kiosk.title")},
 		Kiosk:  k,
 		Survey: q, AgencyName: k.AgencyName, DoneAfter: kioskDoneSeconds,
 	}
 	if switchable {
-		p.SwitchURL = switchURL(c)
+		p.Switch = s.switchLinks(c)
 	}
-	if l == "en" {
-		p.Query = "?lang=en"
-	}
+	p.Query = s.langQuery(l)
 	return p, nil
 }
 
@@ -379,9 +377,9 @@ type kioskEnrolPage struct {
 // handleKioskEnrolShow handles "GET /kiosk/enrol?code=": the enrolment form, filled in when
 // the tablet opened the URL of the enrolment QR code (enrolling takes a POST).
 func (s *Server) handleKioskEnrolShow(c echo.Context) error {
-	l := lang(c)
+	l := s.lang(c)
 	return s.render(c, http.StatusOK, "kiosk_enrol.html", kioskEnrolPage{
-		page: page{Lang: l, Title: s.msgs.T(l, "kiosk.enrol_title"), SwitchURL: switchURL(c)},
+		page: page{Lang: l, Title: s.msgs.T(l, "kiosk.enrol_title"), Switch: s.switchLinks(c)},
 		Code: strings.TrimSpace(c.QueryParam("code")),
 	})
 }
@@ -402,7 +400,7 @@ func (s *Server) handleKioskEnrol(c echo.Context) error {
 	}
 	if err != nil {
 		if errors.Is(err, store.ErrEnrolCode) || errors.Is(err, receipt.ErrInvalidToken) {
-			l := lang(c)
+			l := s.lang(c)
 			return s.render(c, statusOf(fault.Forbidden), "kiosk_enrol.html", kioskEnrolPage{
 				page: page{Lang: l, Title: s.msgs.T(l, "kiosk.enrol_title")}, Code: code, Error: true,
 			})
@@ -411,11 +409,7 @@ func (s *Server) handleKioskEnrol(c echo.Context) error {
 	}
 	s.log.Info("kiosk enrolled", "kiosk_id", k.ID)
 	s.setKioskCookie(c, device)
-	target := "/kiosk"
-	if lang(c) == "en" {
-		target += "?lang=en"
-	}
-	return c.Redirect(http.StatusSeeOther, target)
+	return c.Redirect(http.StatusSeeOther, "/kiosk"+s.langQuery(s.lang(c)))
 }
 
 // handleKioskServiceWorker handles "GET /kiosk/sw.js": the service worker, served under

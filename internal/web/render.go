@@ -23,11 +23,19 @@ import (
 
 // page is the data every template gets; Data carries the page's own.
 type page struct {
-	Lang      string
-	Title     string
-	SwitchURL string // the same page in the other language; empty hides the switch
-	Kind      string // message pages: "ok" or "warn"
-	Body      string
+	Lang   string
+	Title  string
+	Switch []langLink // the same page in each other language; none hides the switch
+	Kind   string     // message pages: "ok" or "warn"
+	Body   string
+}
+
+// langLink is one entry of the language switch.
+type langLink struct {
+	Code  string // hreflang
+	Name  string // the language's own name
+	Label string // "Switch to English", in that language
+	URL   string
 }
 
 func (s *Server) loadStatic() error {
@@ -56,22 +64,26 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return "/static/" + name + "?v=" + h, nil
 		},
-		"pct":    i18n.Percent,
-		"num":    i18n.Number,
-		"points": i18n.Points,
+		"pct":    func(l string, f float64, d int) string { return s.msgs.Locale(l).Percent(f, d) },
+		"num":    func(l string, f float64, d int) string { return s.msgs.Locale(l).Number(f, d) },
+		"points": func(l string, f float64, d int) string { return s.msgs.Locale(l).Points(f, d) },
 		// pctp and ptsp take the report's nullable numbers: nil is written "–".
 		"pctp": func(l string, f *float64, d int) string {
 			if f == nil {
 				return "–"
 			}
-			return i18n.Percent(l, *f, d)
+			return s.msgs.Locale(l).Percent(*f, d)
 		},
 		"ptsp": func(l string, f *float64, d int) string {
 			if f == nil {
 				return "–"
 			}
-			return i18n.Points(l, *f, d)
+			return s.msgs.Locale(l).Points(*f, d)
 		},
+		"upperFirst": i18n.UpperFirst,
+		// langQuery is "" for the default language, else "?lang=CODE", for links and actions.
+		"langQuery":   s.langQuery,
+		"defaultLang": func() string { return s.msgs.Default().Code },
 		"float": func(v any) float64 {
 			switch n := v.(type) {
 			case int:
@@ -101,9 +113,9 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return m, nil
 		},
-		"date": func(l string, t time.Time) string { return i18n.Date(l, t.In(calendar.Zone)) },
+		"date": func(l string, t time.Time) string { return s.msgs.Locale(l).Date(t) },
 		"datetime": func(l string, t time.Time) string {
-			return i18n.Date(l, t.In(calendar.Zone)) + " " + t.In(calendar.Zone).Format("15:04")
+			return s.msgs.Locale(l).Date(t) + " " + calendar.In(t).Format("15:04")
 		},
 		"aspectTitle": func(q *survey.Questionnaire, id, l string) string {
 			if q == nil {
@@ -165,40 +177,60 @@ func (s *Server) render(c echo.Context, status int, name string, p any) error {
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-// lang is the request's language: ?lang=en, else Vietnamese.
-func lang(c echo.Context) string { return i18n.Lang(c.QueryParam("lang")) }
+// locale is the request's language: ?lang=CODE of a language of the registry, else the
+// default (Vietnamese).
+func (s *Server) locale(c echo.Context) *i18n.Locale { return s.msgs.Locale(c.QueryParam("lang")) }
 
-// switchURL is the current path in the other language.
-func switchURL(c echo.Context) string {
-	q := c.Request().URL.Query()
-	if lang(c) == "en" {
+// lang is the code of the request's language.
+func (s *Server) lang(c echo.Context) string { return s.locale(c).Code }
+
+// langQuery is the query that keeps language l on a link or form action: "" for the default
+// language, "?lang=CODE" for another.
+func (s *Server) langQuery(l string) string {
+	if l == s.msgs.Default().Code {
+		return ""
+	}
+	return "?lang=" + l
+}
+
+// switchLinks is the language switch of the current page: the same path and query in every
+// other language, without a flash message, and for an agency user without the agency (their
+// pages are about their own agency whatever was asked).
+func (s *Server) switchLinks(c echo.Context) []langLink {
+	cur := s.lang(c)
+	return s.languageLinks(cur, func(code string) string {
+		q := c.Request().URL.Query()
 		q.Del("lang")
-	} else {
-		q.Set("lang", "en")
+		if code != s.msgs.Default().Code {
+			q.Set("lang", code)
+		}
+		q.Del("flash")
+		if official(c).Role == auth.RoleAgency {
+			q.Del("agency")
+		}
+		if len(q) == 0 {
+			return c.Request().URL.Path
+		}
+		return c.Request().URL.Path + "?" + q.Encode()
+	})
+}
+
+// languageLinks lists every language but cur, each with the URL link gives it.
+func (s *Server) languageLinks(cur string, link func(code string) string) []langLink {
+	var out []langLink
+	for _, l := range s.msgs.Locales() {
+		if l.Code != cur {
+			out = append(out, langLink{Code: l.Code, Name: l.Name, Label: l.T("lang.switch_label"), URL: link(l.Code)})
+		}
 	}
-	q.Del("flash")
-	if official(c).Role == auth.RoleAgency {
-		q.Del("agency") // an agency user's pages are about its own agency whatever was asked
-	}
-	if len(q) == 0 {
-		return c.Request().URL.Path
-	}
-	return c.Request().URL.Path + "?" + q.Encode()
+	return out
 }
 
 // message renders the one-message page (thanks, already used, not found, errors).
 func (s *Server) message(c echo.Context, status int, kind, key string) error {
-	l := lang(c)
+	l := s.lang(c)
 	return s.render(c, status, "message.html", page{
 		Lang: l, Title: s.msgs.T(l, key+".title"), Body: s.msgs.T(l, key+".body"),
-		Kind: kind, SwitchURL: switchURL(c),
+		Kind: kind, Switch: s.switchLinks(c),
 	})
-}
-
-// otherLang is the language the switch of a page in l leads to.
-func otherLang(l string) string {
-	if l == "en" {
-		return "vi"
-	}
-	return "en"
 }

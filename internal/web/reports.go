@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"strconv"
 
@@ -97,8 +96,8 @@ func (s *Server) handleReportIndex(c echo.Context) error {
 	for _, a := range agencies {
 		names[a.Code] = a.Name
 	}
-	l := lang(c)
-	meta := s.reportMeta(q, l, names, qy)
+	l := s.lang(c)
+	meta := report.NewMeta(s.msgs.Locale(l), q, qy, names, s.fonts)
 	var buf bytes.Buffer
 	var ctype string
 	switch format {
@@ -107,10 +106,7 @@ func (s *Server) handleReportIndex(c echo.Context) error {
 	case "xlsx":
 		ctype, err = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", report.WriteXLSX(&buf, rep, meta)
 	case "pdf":
-		var fonts fs.FS
-		if fonts, err = fs.Sub(s.cfg.Assets, "fonts"); err == nil {
-			ctype, err = "application/pdf", report.WritePDF(&buf, rep, meta, fonts)
-		}
+		ctype, err = "application/pdf", report.WritePDF(&buf, rep, meta, s.fonts)
 	}
 	if err != nil {
 		return err

@@ -40,6 +40,9 @@ type Config struct {
 	// TokenValidityDays is how many days after its minting date a signed (offline-minted)
 	// token may be opened; 0 means store.DefaultTokenValidityDays.
 	TokenValidityDays int
+	// Languages are the languages the service speaks, each with its catalogue in
+	// Assets/i18n; nil means the registry, i18n.Languages.
+	Languages []i18n.Language
 }
 
 // Server is the sipas web service.
@@ -49,9 +52,10 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	surveys *catalog
-	msgs    i18n.Catalog
+	msgs    *i18n.Catalog
 	pages   map[string]*template.Template
 	static  map[string]string // static file name → content hash, for cache-busting URLs
+	fonts   fs.FS             // Assets/fonts, for the PDFs
 	metrics *metrics          // GET /metrics (metrics.go)
 }
 
@@ -70,11 +74,15 @@ func New(cfg Config, st *store.Store) (*Server, error) {
 	if _, err := receipt.SurveyURL(cfg.BaseURL, "0000000000000000"); err != nil {
 		return nil, fmt.Errorf("web: base URL: %w", err)
 	}
-	msgs, err := i18n.Load(cfg.Assets)
+	msgs, err := i18n.Load(cfg.Assets, cfg.Languages...)
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	s := &Server{store: st, cfg: cfg, log: cfg.Logger, surveys: newCatalog(cfg.Surveys), msgs: msgs}
+	fonts, err := fs.Sub(cfg.Assets, "fonts")
+	if err != nil {
+		return nil, fmt.Errorf("web: fonts: %w", err)
+	}
+	s := &Server{store: st, cfg: cfg, log: cfg.Logger, surveys: newCatalog(cfg.Surveys), msgs: msgs, fonts: fonts}
 	if err := s.loadStatic(); err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"sipas/internal/calendar"
 	"sipas/internal/dataset"
 	"sipas/internal/fault"
+	"sipas/internal/i18n"
 	"sipas/internal/receipt"
 	"sipas/internal/sheet"
 	"sipas/internal/store"
@@ -28,8 +28,8 @@ const MaxSheetLabels = 1000
 func errSheetCount() error { return errInvalid("invalid_count", 1, MaxSheetLabels) }
 
 // stickerSheet issues count new receipts of the agency (source sheet, channel counter) and
-// returns the PDF of their stickers. An unknown agency gives store.ErrNotFound.
-func (s *Server) stickerSheet(c echo.Context, agency string, count int) ([]byte, error) {
+// returns the PDF of their stickers, worded in l. An unknown agency gives store.ErrNotFound.
+func (s *Server) stickerSheet(c echo.Context, agency string, count int, l *i18n.Locale) ([]byte, error) {
 	if count < 1 || count > MaxSheetLabels {
 		return nil, errSheetCount()
 	}
@@ -55,12 +55,8 @@ func (s *Server) stickerSheet(c echo.Context, agency string, count int) ([]byte,
 		}
 		labels[i] = sheet.Label{URL: u, Code: tok.ShortCode(), Agency: issued[i].AgencyName}
 	}
-	fonts, err := fs.Sub(s.cfg.Assets, "fonts")
-	if err != nil {
-		return nil, err
-	}
 	var buf bytes.Buffer
-	if err := sheet.Render(c.Request().Context(), &buf, fonts, labels, sheet.Options{}); err != nil {
+	if err := sheet.Render(c.Request().Context(), &buf, s.fonts, labels, sheet.Options{L: l}); err != nil {
 		return nil, err
 	}
 	s.audit(c, "sheets.create", fmt.Sprintf("%d sticker receipts of %s", count, agency))
@@ -85,6 +81,19 @@ func sendSheet(c echo.Context, agency string, pdf []byte) error {
 type sheetRequest struct {
 	Agency string          `json:"agency"`
 	Count  json.RawMessage `json:"count"` // read as an integer below: anything else is 422
+	Lang   string          `json:"lang"`  // language of the stickers; default the default language
+}
+
+// sheetLocale is the language a sticker sheet is asked in: a language of the registry, the
+// default one when none is named, else the Invalid fault invalid_language.
+func (s *Server) sheetLocale(code string) (*i18n.Locale, error) {
+	if code == "" {
+		return s.msgs.Default(), nil
+	}
+	if !s.msgs.Has(code) {
+		return nil, errInvalid("invalid_language", code, strings.Join(s.msgs.Codes(), ", "))
+	}
+	return s.msgs.Locale(code), nil
 }
 
 // handleSheetsAPI handles "POST /api/v1/sheets": N new receipts as an A4 PDF of QR stickers.
@@ -100,7 +109,11 @@ func (s *Server) handleSheetsAPI(c echo.Context) error {
 	if err != nil {
 		return errSheetCount()
 	}
-	pdf, err := s.stickerSheet(c, req.Agency, n)
+	l, err := s.sheetLocale(req.Lang)
+	if err != nil {
+		return err
+	}
+	pdf, err := s.stickerSheet(c, req.Agency, n, l)
 	if errors.Is(err, store.ErrNotFound) {
 		return errUnknownAgency(req.Agency)
 	}
@@ -112,40 +125,46 @@ func (s *Server) handleSheetsAPI(c echo.Context) error {
 
 type sheetsPage struct {
 	adminPage
-	Agencies []store.Agency
-	Agency   string
-	Count    string
-	Error    string
-	Max      int
+	Agencies  []store.Agency
+	Languages []*i18n.Locale
+	Form      sheetForm
+	Error     string
+	Max       int
+}
+
+// sheetForm is the form of /admin/sheets.
+type sheetForm struct {
+	Agency, Count, Language string
 }
 
 // handleSheetsShow handles "GET /admin/sheets".
 func (s *Server) handleSheetsShow(c echo.Context) error {
-	return s.renderSheets(c, http.StatusOK, "", "24", "")
+	return s.renderSheets(c, http.StatusOK, sheetForm{Count: "24", Language: s.msgs.Default().Code}, "")
 }
 
-func (s *Server) renderSheets(c echo.Context, status int, agency, count, errKey string) error {
+func (s *Server) renderSheets(c echo.Context, status int, f sheetForm, errKey string) error {
 	agencies, err := s.store.ListAgencies(c.Request().Context())
 	if err != nil {
 		return err
 	}
 	return s.render(c, status, "admin_sheets.html", sheetsPage{adminPage: s.newAdminPage(c, "sheets.title"),
-		Agencies: agencies, Agency: agency, Count: count, Error: errKey, Max: MaxSheetLabels})
+		Agencies: agencies, Languages: s.msgs.Locales(), Form: f, Error: errKey, Max: MaxSheetLabels})
 }
 
 // handleSheetsCreate handles "POST /admin/sheets": the PDF download itself.
 func (s *Server) handleSheetsCreate(c echo.Context) error {
-	agency, count := c.FormValue("agency"), strings.TrimSpace(c.FormValue("count"))
-	n, err := strconv.Atoi(count)
-	if err != nil || n < 1 || n > MaxSheetLabels || agency == "" {
-		return s.renderSheets(c, statusOf(fault.Invalid), agency, count, "sheets.invalid")
+	f := sheetForm{Agency: c.FormValue("agency"), Count: strings.TrimSpace(c.FormValue("count")), Language: c.FormValue("language")}
+	n, err := strconv.Atoi(f.Count)
+	l, lerr := s.sheetLocale(f.Language)
+	if err != nil || n < 1 || n > MaxSheetLabels || f.Agency == "" || lerr != nil {
+		return s.renderSheets(c, statusOf(fault.Invalid), f, "sheets.invalid")
 	}
-	pdf, err := s.stickerSheet(c, agency, n)
+	pdf, err := s.stickerSheet(c, f.Agency, n, l)
 	if errors.Is(err, store.ErrNotFound) {
-		return s.renderSheets(c, statusOf(fault.Invalid), agency, count, "sheets.invalid")
+		return s.renderSheets(c, statusOf(fault.Invalid), f, "sheets.invalid")
 	}
 	if err != nil {
 		return err
 	}
-	return sendSheet(c, agency, pdf)
+	return sendSheet(c, f.Agency, pdf)
 }

@@ -62,13 +62,10 @@ func (s *Server) handleSurveyShow(c echo.Context) error {
 }
 
 func (s *Server) newSurveyPage(c echo.Context, tok receipt.Token, rc store.Receipt, q *survey.Questionnaire) surveyPage {
-	l := lang(c)
-	action := "/s/" + string(tok)
-	if l == "en" {
-		action += "?lang=en"
-	}
+	l := s.lang(c)
+	action := "/s/" + string(tok) + s.langQuery(l)
 	return surveyPage{
-		page:       page{Lang: l, Title: q.Title.In(l), SwitchURL: switchURL(c)},
+		page:       page{Lang: l, Title: q.Title.In(l), Switch: s.switchLinks(c)},
 		Survey:     q,
 		AgencyName: rc.AgencyName,
 		Action:     action,
@@ -105,11 +102,7 @@ func (s *Server) handleSurveySubmit(c echo.Context) error {
 	}); err != nil {
 		return err
 	}
-	target := "/thanks"
-	if lang(c) == "en" {
-		target += "?lang=en"
-	}
-	return c.Redirect(http.StatusSeeOther, target)
+	return c.Redirect(http.StatusSeeOther, "/thanks"+s.langQuery(s.lang(c)))
 }
 
 // parseForm reads an application/x-www-form-urlencoded body (the only kind a survey form

@@ -142,7 +142,7 @@ func TestSurveyTemplateWithEverything(t *testing.T) {
 	for _, lang := range []string{"vi", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			p := surveyPage{
-				page:   page{Lang: lang, Title: q.Title.In(lang), SwitchURL: "/s/X"},
+				page:   page{Lang: lang, Title: q.Title.In(lang), Switch: []langLink{{Code: "xx", Name: "X", Label: "to X", URL: "/s/X"}}},
 				Survey: q, AgencyName: `Sở "Tư pháp" <tỉnh> & Minh Giang`, Action: "/s/X",
 				Errors: errs, Values: vals, Chosen: chosen, Comment: "</textarea><script>alert(1)</script>",
 			}
