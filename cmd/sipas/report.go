@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -21,55 +21,91 @@ import (
 	"sipas/internal/survey"
 )
 
-const reportUsage = `report --year Y [--baseline Y0] [--baseline-source responses|aggregates] [--agency CODE]
-       [--level L] [--channel C] [--format json|csv|xlsx|pdf] [--lang CODE] [-o FILE] [--db FILE]`
+// reportUsage is the synopsis of `sipas report`; its formats are report.Formats.
+func reportUsage() string {
+	return `report --year Y [--baseline Y0] [--baseline-source responses|aggregates] [--agency CODE]
+       [--level L] [--channel C] [--format ` + strings.ReplaceAll(report.FormatNames(), ", ", "|") + `] [--lang CODE] [-o FILE] [--db FILE]`
+}
+
+// reportFlags are the flags of `sipas report`.
+type reportFlags struct {
+	db, dir, source, agency, level, channel, format, lang, surveyID, out *string
+	year, baseline                                                       *int
+}
+
+func addReportFlags(fs *flag.FlagSet, e env) *reportFlags {
+	return &reportFlags{
+		db:       dbFlag(fs),
+		dir:      surveysFlag(fs),
+		year:     fs.Int("year", 0, "report `year` (Asia/Ho_Chi_Minh calendar); required"),
+		baseline: fs.Int("baseline", 0, "baseline `year` to compare with, e.g. 2023"),
+		source:   fs.String("baseline-source", index.SourceResponses, "baseline data: responses (raw) or aggregates (published indices)"),
+		agency:   fs.String("agency", "", "only this agency `code`"),
+		level:    fs.String("level", "", "only agencies of this `level`: "+strings.Join(dataset.Levels, ", ")),
+		channel:  fs.String("channel", "", "only this `channel`: "+strings.Join(dataset.Channels, ", ")),
+		format:   fs.String("format", report.Formats[0].Name, "output `format`: "+report.FormatNames()),
+		lang:     fs.String("lang", i18n.Default, "`language` of the report's words: "+strings.Join(e.msgs.Codes(), ", ")),
+		surveyID: fs.String("survey", survey.DefaultID, "questionnaire `id`"),
+		out:      fs.String("o", "", "write to `file` instead of stdout"),
+	}
+}
+
+// query checks the flags as a whole and returns the report's query and format.
+func (f *reportFlags) query(e env) (report.Query, report.Format, error) {
+	qy := report.Query{Year: *f.year, BaselineYear: *f.baseline, BaselineSource: *f.source, Filters: index.Filters{
+		Agency: optional(*f.agency), Level: optional(*f.level), Channel: optional(*f.channel)}}
+	format, ok := report.FormatByName(*f.format)
+	switch {
+	case *f.year == 0:
+		return qy, format, usagef("--year is required")
+	case !ok:
+		return qy, format, usagef("--format must be one of %s, not %q", report.FormatNames(), *f.format)
+	case !e.msgs.Has(*f.lang):
+		return qy, format, usagef("--lang must be one of %s, not %q", strings.Join(e.msgs.Codes(), ", "), *f.lang)
+	}
+	if err := qy.Validate(); err != nil {
+		return qy, format, usageError{e.message(err)}
+	}
+	return qy, format, nil
+}
 
 func cmdReport(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "report", reportUsage)
-	db := dbFlag(fs)
-	dir := surveysFlag(fs)
-	year := fs.Int("year", 0, "report `year` (Asia/Ho_Chi_Minh calendar); required")
-	baseline := fs.Int("baseline", 0, "baseline `year` to compare with, e.g. 2023")
-	source := fs.String("baseline-source", index.SourceResponses, "baseline data: responses (raw) or aggregates (published indices)")
-	agency := fs.String("agency", "", "only this agency `code`")
-	level := fs.String("level", "", "only agencies of this `level`: "+strings.Join(dataset.Levels, ", "))
-	channel := fs.String("channel", "", "only this `channel`: "+strings.Join(dataset.Channels, ", "))
-	format := fs.String("format", "json", "output `format`: json, csv, xlsx or pdf")
-	lang := fs.String("lang", i18n.Default, "language of xlsx and pdf: "+strings.Join(e.msgs.Codes(), ", "))
-	surveyID := fs.String("survey", survey.DefaultID, "questionnaire `id`")
-	out := fs.String("o", "", "write to `file` instead of stdout")
+	fs := newFlags(e, "report", reportUsage())
+	f := addReportFlags(fs, e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	if *year == 0 {
-		return usagef("--year is required")
+	qy, format, err := f.query(e)
+	if err != nil {
+		return err
 	}
-	switch *format {
-	case "json", "csv", "xlsx", "pdf":
-	default:
-		return usagef("--format must be json, csv, xlsx or pdf, not %q", *format)
-	}
-	if !e.msgs.Has(*lang) {
-		return usagef("--lang must be one of %s, not %q", strings.Join(e.msgs.Codes(), ", "), *lang)
-	}
-	qy := report.Query{Year: *year, BaselineYear: *baseline, BaselineSource: *source, Filters: index.Filters{
-		Agency: optional(*agency), Level: optional(*level), Channel: optional(*channel)}}
-	if err := qy.Validate(); err != nil {
-		return usageError{e.message(err)}
-	}
-	if _, err := os.Stat(*db); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(*f.db); errors.Is(err, os.ErrNotExist) {
 		// The contract creates a database on first use; say so, or a mistyped --db reads as a
 		// report of nothing.
-		fmt.Fprintf(e.stderr, "sipas report: note: %s did not exist; reporting on a new, empty database\n", *db)
+		fmt.Fprintf(e.stderr, "sipas report: note: %s did not exist; reporting on a new, empty database\n", *f.db)
 	}
-	st, q, err := openWithSurvey(ctx, *db, *dir, *surveyID)
+	st, q, err := openWithSurvey(ctx, *f.db, *f.dir, *f.surveyID)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	var buf bytes.Buffer
+	if err := writeReport(ctx, e, st, q, qy, format, *f.lang, &buf); err != nil {
+		return err
+	}
+	if *f.out == "" {
+		_, err = e.stdout.Write(buf.Bytes())
+		return err
+	}
+	return os.WriteFile(*f.out, buf.Bytes(), 0o644)
+}
+
+// writeReport computes the report of qy and writes it in format, worded by report.NewMeta as
+// on the web. JSON is indented for people at a terminal; the bytes are otherwise the API's.
+func writeReport(ctx context.Context, e env, st *store.Store, q *survey.Questionnaire, qy report.Query, format report.Format, lang string, buf *bytes.Buffer) error {
 	if qy.Filters.Agency != nil {
 		if _, err := st.FindAgencyByCode(ctx, *qy.Filters.Agency); errors.Is(err, store.ErrNotFound) {
 			return fault.New(fault.Invalid, "unknown_agency", *qy.Filters.Agency)
@@ -81,33 +117,22 @@ func cmdReport(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, err := reportMeta(ctx, e, st, q, qy, *lang)
+	m, err := reportMeta(ctx, e, st, q, qy, lang)
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := writeReport(&buf, *format, rep, m); err != nil {
+	var raw bytes.Buffer
+	if err := format.Write(&raw, rep, m); err != nil {
 		return err
 	}
-	if *out == "" {
-		_, err = e.stdout.Write(buf.Bytes())
-		return err
+	if format.Name == "json" {
+		if err := json.Indent(buf, raw.Bytes(), "", "  "); err != nil {
+			return err
+		}
+		return nil
 	}
-	return os.WriteFile(*out, buf.Bytes(), 0o644)
-}
-
-func writeReport(w io.Writer, format string, rep *index.Report, m report.Meta) error {
-	switch format {
-	case "csv":
-		return report.WriteCSV(w, rep, m)
-	case "xlsx":
-		return report.WriteXLSX(w, rep, m)
-	case "pdf":
-		return report.WritePDF(w, rep, m, m.Fonts)
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
+	_, err = buf.Write(raw.Bytes())
+	return err
 }
 
 // reportMeta is the wording of the report, from report.NewMeta as on the web: the scope of

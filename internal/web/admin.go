@@ -212,9 +212,11 @@ func trendPoint(month int, r *index.Report) report.TrendPoint {
 
 type dashboardPage struct {
 	adminPage
-	D      *dashboard
-	Form   filterForm
-	Export template.URL // query string of the download links (a URL part, so its & and = stay)
+	D          *dashboard
+	Form       filterForm
+	Export     template.URL // query string of the download links (a URL part, so its & and = stay)
+	Formats    []report.Format
+	RawFormats []report.ResponseFormat
 }
 
 // handleDashboard handles "GET /admin/": the indices of one year against a baseline.
@@ -242,6 +244,7 @@ func (s *Server) handleDashboard(c echo.Context) error {
 	f.Year = qy.Year
 	return s.render(c, http.StatusOK, "admin_dashboard.html", dashboardPage{
 		adminPage: s.newAdminPage(c, "dash.title"), D: d, Form: f, Export: template.URL(f.exportQuery(s.langQuery(s.lang(c)))),
+		Formats: report.Formats, RawFormats: report.ResponseFormats,
 	})
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -12,12 +13,6 @@ import (
 	"sipas/internal/store"
 )
 
-// responsesWriter is the streaming writer of a raw export format.
-type responsesWriter interface {
-	Write(report.ResponseRecord) error
-	Close() error
-}
-
 // handleResponsesExport handles "GET /api/v1/responses?year=&agency=&format=csv|xlsx": every
 // response in the responses.csv layout, streamed row by row.
 func (s *Server) handleResponsesExport(c echo.Context) error {
@@ -25,12 +20,9 @@ func (s *Server) handleResponsesExport(c echo.Context) error {
 	if err != nil {
 		return errBadRequest("missing_year")
 	}
-	format := c.QueryParam("format")
-	if format == "" {
-		format = "csv"
-	}
-	if format != "csv" && format != "xlsx" {
-		return errBadRequest("invalid_format", "csv, xlsx")
+	format, ok := report.ResponseFormatByName(cmp.Or(c.QueryParam("format"), report.ResponseFormats[0].Name))
+	if !ok {
+		return errBadRequest("invalid_format", report.ResponseFormatNames())
 	}
 	q, err := s.questionnaire(c.QueryParam("survey"))
 	if err != nil {
@@ -45,20 +37,13 @@ func (s *Server) handleResponsesExport(c echo.Context) error {
 			return err
 		}
 	}
-	s.audit(c, "responses.export", fmt.Sprintf("format=%s year=%d agency=%s", format, year, agency))
+	s.audit(c, "responses.export", fmt.Sprintf("format=%s year=%d agency=%s", format.Name, year, agency))
 	h := c.Response().Header()
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+report.ResponsesFileName(q.ID, year, agency, format)+`"`)
-	var w responsesWriter
-	if format == "csv" {
-		h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-		w = report.NewResponsesCSV(c.Response(), q.Codes())
-	} else {
-		h.Set(echo.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		xw, err := report.NewResponsesXLSX(c.Response(), q.Codes())
-		if err != nil {
-			return err
-		}
-		w = xw
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+report.ResponsesFileName(q.ID, year, agency, format.Ext)+`"`)
+	h.Set(echo.HeaderContentType, format.ContentType)
+	w, err := format.New(c.Response(), q.Codes())
+	if err != nil {
+		return err
 	}
 	c.Response().WriteHeader(http.StatusOK)
 	answers := make([]uint8, len(q.Codes()))

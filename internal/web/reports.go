@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +14,7 @@ import (
 	"sipas/internal/auth"
 	"sipas/internal/report"
 	"sipas/internal/store"
+	"sipas/internal/survey"
 )
 
 // requireReader admits an API key or a signed-in official who may view reports. Officials
@@ -44,18 +47,15 @@ func readerOfficial(c echo.Context) *auth.Official {
 	return nil
 }
 
-// handleReportIndex handles "GET /api/v1/reports/index": the report as JSON, CSV, XLSX or PDF.
+// handleReportIndex handles "GET /api/v1/reports/index": the report in one of report.Formats.
 func (s *Server) handleReportIndex(c echo.Context) error {
 	var f filterForm
 	if err := (&echo.DefaultBinder{}).BindQueryParams(c, &f); err != nil {
 		return errBadRequest("invalid_query").Say("fault.query_numbers")
 	}
-	format := c.QueryParam("format")
-	if format == "" {
-		format = "json"
-	}
-	if format != "json" && format != "csv" && format != "xlsx" && format != "pdf" {
-		return errBadRequest("invalid_format", "json, csv, xlsx, pdf")
+	format, ok := report.FormatByName(cmp.Or(c.QueryParam("format"), report.Formats[0].Name))
+	if !ok {
+		return errBadRequest("invalid_format", report.FormatNames())
 	}
 	q, err := s.questionnaire(f.Survey)
 	if err != nil {
@@ -69,49 +69,64 @@ func (s *Server) handleReportIndex(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if a := qy.Filters.Agency; a != nil {
-		if _, err := s.store.FindAgencyByCode(ctx, *a); errors.Is(err, store.ErrNotFound) {
-			return errUnknownAgency(*a)
-		} else if err != nil {
-			return err
-		}
+	if err := s.knownAgency(ctx, qy.Filters.Agency); err != nil {
+		return err
 	}
 	rep, err := report.Build(ctx, s.store, q, qy)
 	if err != nil {
 		return err // a query the data cannot answer is an Invalid fault; store I/O is internal
 	}
+	meta, err := s.reportMeta(c, q, qy)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := format.Write(&buf, rep, meta); err != nil {
+		return err
+	}
 	scope := ""
 	if qy.Filters.Agency != nil {
 		scope = "agency=" + *qy.Filters.Agency // the scope served, which for agency users is their own
 	}
-	s.audit(c, "report.download", fmt.Sprintf("format=%s year=%d baseline=%d %s", format, qy.Year, qy.BaselineYear, scope))
-	if format == "json" {
-		return c.JSON(http.StatusOK, rep)
+	s.audit(c, "report.download", fmt.Sprintf("format=%s year=%d baseline=%d %s", format.Name, qy.Year, qy.BaselineYear, scope))
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+report.FileName(rep, meta.Scope, format.Ext)+`"`)
+	h.Set("Content-Language", meta.L.Tag)
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	return c.Blob(http.StatusOK, format.ContentType, buf.Bytes())
+}
+
+// knownAgency returns the Invalid fault unknown_agency for a code no agency has (nil: no
+// agency asked).
+func (s *Server) knownAgency(ctx context.Context, code *string) error {
+	if code == nil {
+		return nil
 	}
+	_, err := s.store.FindAgencyByCode(ctx, *code)
+	if errors.Is(err, store.ErrNotFound) {
+		return errUnknownAgency(*code)
+	}
+	return err
+}
+
+// reportMeta is the wording of a report in the request's language (report.NewMeta).
+func (s *Server) reportMeta(c echo.Context, q *survey.Questionnaire, qy report.Query) (report.Meta, error) {
+	names, err := s.agencyNames(c.Request().Context())
+	if err != nil {
+		return report.Meta{}, err
+	}
+	return report.NewMeta(s.locale(c), q, qy, names, s.fonts), nil
+}
+
+// agencyNames maps every agency's code to its name.
+func (s *Server) agencyNames(ctx context.Context) (map[string]string, error) {
 	agencies, err := s.store.ListAgencies(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	names := map[string]string{}
+	names := make(map[string]string, len(agencies))
 	for _, a := range agencies {
 		names[a.Code] = a.Name
 	}
-	l := s.lang(c)
-	meta := report.NewMeta(s.msgs.Locale(l), q, qy, names, s.fonts)
-	var buf bytes.Buffer
-	var ctype string
-	switch format {
-	case "csv":
-		ctype, err = "text/csv; charset=utf-8", report.WriteCSV(&buf, rep, meta)
-	case "xlsx":
-		ctype, err = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", report.WriteXLSX(&buf, rep, meta)
-	case "pdf":
-		ctype, err = "application/pdf", report.WritePDF(&buf, rep, meta, s.fonts)
-	}
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+report.FileName(rep, meta.Scope, format)+`"`)
-	c.Response().Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	return c.Blob(http.StatusOK, ctype, buf.Bytes())
+	return names, nil
 }

@@ -1,0 +1,99 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"strings"
+
+	"sipas/internal/index"
+)
+
+// Format is one way to write a report.
+type Format struct {
+	Name        string // the API's format= and the CLI's --format value
+	ContentType string // of the download
+	Ext         string // file name extension, with its dot
+	// Write writes rep in the format; m gives the wording (CSV and JSON use none).
+	Write func(w io.Writer, rep *index.Report, m Meta) error
+}
+
+// Formats are the report formats, the default first. The API's format= (and its error
+// message), the CLI's --format (and its help), the dashboard's download links and the table
+// of docs/api.md all come from this list (TestFormatsDocumented checks the table; go test
+// ./internal/report -run TestFormatsDocumented -update rewrites it). A new format is a line
+// here and its writer.
+var Formats = []Format{
+	{"json", "application/json; charset=utf-8", ".json", WriteJSON},
+	{"csv", "text/csv; charset=utf-8", ".csv", WriteCSV},
+	{"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", WriteXLSX},
+	{"pdf", "application/pdf", ".pdf", func(w io.Writer, rep *index.Report, m Meta) error { return WritePDF(w, rep, m, m.Fonts) }},
+}
+
+// FormatByName returns the format called name.
+func FormatByName(name string) (Format, bool) {
+	for _, f := range Formats {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Format{}, false
+}
+
+// FormatNames lists the names of Formats, for messages and help: "json, csv, xlsx, pdf".
+func FormatNames() string {
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = f.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// WriteJSON writes rep as the JSON of CONTRACT.md, on one line.
+func WriteJSON(w io.Writer, rep *index.Report, _ Meta) error {
+	return json.NewEncoder(w).Encode(rep)
+}
+
+// ResponseFormat is one way to export raw responses, row by row.
+type ResponseFormat struct {
+	Name        string
+	ContentType string
+	Ext         string
+	// New starts an export to w of responses to the question codes.
+	New func(w io.Writer, codes []string) (ResponseWriter, error)
+}
+
+// ResponseWriter is a streaming raw responses export: ResponsesCSV or ResponsesXLSX.
+type ResponseWriter interface {
+	Write(ResponseRecord) error
+	Close() error
+}
+
+// ResponseFormats are the formats of the raw responses export (GET /api/v1/responses and
+// the dashboard's links), the default first.
+var ResponseFormats = []ResponseFormat{
+	{"csv", "text/csv; charset=utf-8", ".csv", func(w io.Writer, codes []string) (ResponseWriter, error) {
+		return NewResponsesCSV(w, codes), nil
+	}},
+	{"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", func(w io.Writer, codes []string) (ResponseWriter, error) {
+		return NewResponsesXLSX(w, codes)
+	}},
+}
+
+// ResponseFormatByName returns the raw export format called name.
+func ResponseFormatByName(name string) (ResponseFormat, bool) {
+	for _, f := range ResponseFormats {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return ResponseFormat{}, false
+}
+
+// ResponseFormatNames lists the names of ResponseFormats: "csv, xlsx".
+func ResponseFormatNames() string {
+	names := make([]string, len(ResponseFormats))
+	for i, f := range ResponseFormats {
+		names[i] = f.Name
+	}
+	return strings.Join(names, ", ")
+}
