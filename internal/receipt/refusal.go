@@ -13,6 +13,13 @@ const (
 	RefusalTooLarge       = "too_large"       // the body exceeded the limit
 )
 
+// RefusalCount is how many attempts were refused for one reason on one day.
+type RefusalCount struct {
+	Day    string // YYYY-MM-DD, Asia/Ho_Chi_Minh
+	Reason string
+	Count  int64
+}
+
 // RefusalReasons lists every refusal reason.
 var RefusalReasons = []string{RefusalUnknownToken, RefusalReusedToken, RefusalExpired,
 	RefusalRateLimited, RefusalInvalidAnswers, RefusalTooLarge}

@@ -246,7 +246,7 @@ func TestRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []store.RefusalCount{{"2025-03-01", "rate_limited", 1}, {"2025-03-01", "unknown_token", 3}}
+	want := []receipt.RefusalCount{{Day: "2025-03-01", Reason: "rate_limited", Count: 1}, {Day: "2025-03-01", Reason: "unknown_token", Count: 3}}
 	if !slices.Equal(got, want) {
 		t.Errorf("Refusals = %v, want %v", got, want)
 	}
@@ -264,7 +264,7 @@ func TestRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = []store.RefusalCount{{"2025-03-02", "invalid_answers", 1}, {"2025-03-02", "unknown_token", 1}}
+	want = []receipt.RefusalCount{{Day: "2025-03-02", Reason: "invalid_answers", Count: 1}, {Day: "2025-03-02", Reason: "unknown_token", Count: 1}}
 	if !slices.Equal(got, want) {
 		t.Errorf("Refusals since 2 March = %v, want %v", got, want)
 	}

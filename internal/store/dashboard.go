@@ -7,18 +7,13 @@ import (
 	"slices"
 	"strings"
 	"time"
-)
 
-// ResponseRate is one agency's receipts issued by sipas in a year and how many were answered.
-type ResponseRate struct {
-	AgencyCode string
-	Issued     int
-	Answered   int
-}
+	"sipas/internal/report"
+)
 
 // ResponseRates returns, per agency with sipas-issued receipts in the year, issued and
 // answered counts (optionally one agency).
-func (s *Store) ResponseRates(ctx context.Context, year int, agencyCode string) ([]ResponseRate, error) {
+func (s *Store) ResponseRates(ctx context.Context, year int, agencyCode string) ([]report.ResponseRate, error) {
 	q := `SELECT a.code, count(*), count(r.answered_at) FROM receipts r JOIN agencies a ON a.id = r.agency_id WHERE r.year = ?`
 	args := []any{year}
 	if agencyCode != "" {
@@ -30,9 +25,9 @@ func (s *Store) ResponseRates(ctx context.Context, year int, agencyCode string) 
 		return nil, fmt.Errorf("store: response rates: %w", err)
 	}
 	defer rows.Close()
-	var out []ResponseRate
+	var out []report.ResponseRate
 	for rows.Next() {
-		var r ResponseRate
+		var r report.ResponseRate
 		if err := rows.Scan(&r.AgencyCode, &r.Issued, &r.Answered); err != nil {
 			return nil, fmt.Errorf("store: response rates: %w", err)
 		}

@@ -8,17 +8,11 @@ import (
 	"time"
 
 	"sipas/internal/calendar"
+	"sipas/internal/receipt"
 )
 
 // refusalFlushInterval is how long a refusal count may wait in memory before it is written.
 const refusalFlushInterval = 10 * time.Second
-
-// RefusalCount is how many attempts were refused for one reason on one day.
-type RefusalCount struct {
-	Day    string // YYYY-MM-DD, Asia/Ho_Chi_Minh
-	Reason string
-	Count  int64
-}
 
 type refusalKey struct{ day, reason string }
 
@@ -48,7 +42,7 @@ func (s *Store) CountRefusal(ctx context.Context, reason string) error {
 
 // Refusals returns the refusal counts of every day from since's day (in Vietnam time) on,
 // ordered by day and reason, including counts not yet flushed.
-func (s *Store) Refusals(ctx context.Context, since time.Time) ([]RefusalCount, error) {
+func (s *Store) Refusals(ctx context.Context, since time.Time) ([]receipt.RefusalCount, error) {
 	if err := s.flushRefusals(ctx); err != nil {
 		return nil, err
 	}
@@ -58,9 +52,9 @@ func (s *Store) Refusals(ctx context.Context, since time.Time) ([]RefusalCount, 
 		return nil, fmt.Errorf("store: refusals: %w", err)
 	}
 	defer rows.Close()
-	var out []RefusalCount
+	var out []receipt.RefusalCount
 	for rows.Next() {
-		var rc RefusalCount
+		var rc receipt.RefusalCount
 		if err := rows.Scan(&rc.Day, &rc.Reason, &rc.Count); err != nil {
 			return nil, fmt.Errorf("store: refusals: %w", err)
 		}

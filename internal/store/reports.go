@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"sipas/internal/index"
+	"sipas/internal/report"
 	"sipas/internal/survey"
 )
 
@@ -28,16 +29,6 @@ func filterWhere(surveyID string, year int, f index.Filters) (string, []any) {
 	return q, args
 }
 
-// YearSamples are one year's responses in scope, ready for the indices.
-type YearSamples struct {
-	Whole   *index.Sample
-	ByMonth map[int]*index.Sample // month (1–12, Vietnam time) → its responses; nil unless asked for
-	// Expectations counts, per option code, the respondents who chose it; ExpectationN is the
-	// number of respondents who chose at least one option.
-	Expectations map[string]int
-	ExpectationN int
-}
-
 // LoadSample reads one year's responses in scope into an index sample.
 func (s *Store) LoadSample(ctx context.Context, q *survey.Questionnaire, year int, f index.Filters) (*index.Sample, error) {
 	ys, err := s.LoadYear(ctx, q, year, f, false)
@@ -49,9 +40,9 @@ func (s *Store) LoadSample(ctx context.Context, q *survey.Questionnaire, year in
 
 // LoadYear reads one year's responses in scope in a single pass, into the whole-year sample
 // and, when byMonth is set, one sample per month, counting the expectation choices too.
-func (s *Store) LoadYear(ctx context.Context, q *survey.Questionnaire, year int, f index.Filters, byMonth bool) (*YearSamples, error) {
+func (s *Store) LoadYear(ctx context.Context, q *survey.Questionnaire, year int, f index.Filters, byMonth bool) (*report.YearSample, error) {
 	design := index.DesignOf(q)
-	ys := &YearSamples{Whole: index.NewSample(design), Expectations: map[string]int{}}
+	ys := &report.YearSample{Whole: index.NewSample(design), Expectations: map[string]int{}}
 	if byMonth {
 		ys.ByMonth = map[int]*index.Sample{}
 	}

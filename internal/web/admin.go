@@ -1,11 +1,9 @@
 package web
 
 import (
-	"context"
 	"html/template"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -16,7 +14,6 @@ import (
 	"sipas/internal/index"
 	"sipas/internal/report"
 	"sipas/internal/store"
-	"sipas/internal/survey"
 )
 
 // adminPage is the data every /admin/ page gets.
@@ -95,124 +92,10 @@ func optional(s string) *string {
 	return &s
 }
 
-// dashboard is everything /admin/ shows for one query.
-type dashboard struct {
-	Query       report.Query
-	Report      *index.Report
-	Overall     *index.Index
-	Aspects     []index.Index
-	Questions   []index.Index
-	AgencyNames map[string]string
-	Rates       map[string]store.ResponseRate
-	Trend       []report.TrendPoint
-	Expect      []expectationShare
-	AspectSVG   template.HTML
-	TrendSVG    template.HTML
-	Years       []int
-	Agencies    []store.Agency
-	Survey      *survey.Questionnaire
-}
-
-type expectationShare struct {
-	Code, Label string
-	Count       int
-	Share       float64
-}
-
-// loadDashboard reads and computes the dashboard: the report, this year's months (trend and
-// expectation shares from the same single pass over the year's responses) and the response
-// rates.
-func (s *Server) loadDashboard(ctx context.Context, q *survey.Questionnaire, qy report.Query, l string) (*dashboard, error) {
-	ys, err := s.store.LoadYear(ctx, q, qy.Year, qy.Filters, true)
-	if err != nil {
-		return nil, err
-	}
-	rep, err := report.BuildFrom(ctx, s.store, q, qy, ys.Whole)
-	if err != nil {
-		return nil, err // a query the data cannot answer is an Invalid fault; store I/O is internal
-	}
-	d := &dashboard{Query: qy, Report: rep, Survey: q, AgencyNames: map[string]string{}, Rates: map[string]store.ResponseRate{}}
-	if d.Agencies, err = s.store.ListAgencies(ctx); err != nil {
-		return nil, err
-	}
-	for _, a := range d.Agencies {
-		d.AgencyNames[a.Code] = a.Name
-	}
-	for i := range rep.Indices {
-		switch ix := &rep.Indices[i]; ix.Kind {
-		case index.KindQuestion:
-			d.Questions = append(d.Questions, *ix)
-		case index.KindAspect:
-			d.Aspects = append(d.Aspects, *ix)
-		default:
-			d.Overall = ix
-		}
-	}
-	pops, err := s.store.Populations(ctx, qy.Year)
-	if err != nil {
-		return nil, err
-	}
-	months := make([]int, 0, len(ys.ByMonth))
-	for m := range ys.ByMonth {
-		months = append(months, m)
-	}
-	sort.Ints(months)
-	for _, m := range months {
-		mr, err := index.Compute(index.Input{Design: report.Design(q), Current: ys.ByMonth[m].Summary(), Populations: pops})
-		if err != nil {
-			return nil, err
-		}
-		d.Trend = append(d.Trend, trendPoint(m, mr))
-	}
-	if q.Expectation != nil {
-		for _, o := range q.Expectation.Options {
-			share := 0.0
-			if n := ys.Whole.Respondents(); n > 0 {
-				share = float64(ys.Expectations[o.Code]) / float64(n)
-			}
-			d.Expect = append(d.Expect, expectationShare{Code: o.Code, Label: o.Text.In(l), Count: ys.Expectations[o.Code], Share: share})
-		}
-	}
-	scope := ""
-	if qy.Filters.Agency != nil {
-		scope = *qy.Filters.Agency
-	}
-	rates, err := s.store.ResponseRates(ctx, qy.Year, scope)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range rates {
-		d.Rates[r.AgencyCode] = r
-	}
-	if d.Years, err = s.store.Years(ctx, q.ID); err != nil {
-		return nil, err
-	}
-	meta := report.NewMeta(s.msgs.Locale(l), q, qy, d.AgencyNames, s.fonts)
-	d.AspectSVG = template.HTML(report.AspectChartSVG(rep, meta))
-	d.TrendSVG = template.HTML(report.TrendChartSVG(d.Trend, meta))
-	return d, nil
-}
-
-// trendPoint is one month's overall index: stratified when every agency has its receipts,
-// else unweighted.
-func trendPoint(month int, r *index.Report) report.TrendPoint {
-	p := report.TrendPoint{Month: month}
-	for _, ix := range r.Indices {
-		if ix.Kind != index.KindOverall {
-			continue
-		}
-		e := ix.Stratified
-		if e == nil {
-			e = ix.Unweighted
-		}
-		p.Estimate, p.Low, p.High, p.N = e.Value, e.CILow, e.CIHigh, e.N
-	}
-	return p
-}
-
 type dashboardPage struct {
 	adminPage
-	D          *dashboard
+	D          *report.Dashboard
+	Agencies   []store.Agency // of the agency filter
 	Form       filterForm
 	Export     template.URL // query string of the download links (a URL part, so its & and = stay)
 	Formats    []report.Format
@@ -237,15 +120,31 @@ func (s *Server) handleDashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.loadDashboard(c.Request().Context(), q, qy, s.lang(c))
+	ctx := c.Request().Context()
+	agencies, err := s.store.ListAgencies(ctx)
 	if err != nil {
 		return err
 	}
+	meta := report.NewMeta(s.locale(c), q, qy, namesOf(agencies), s.fonts)
+	d, err := report.BuildDashboard(ctx, s.store, q, qy, meta)
+	if err != nil {
+		return err // a query the data cannot answer is an Invalid fault; store I/O is internal
+	}
 	f.Year = qy.Year
 	return s.render(c, http.StatusOK, "admin_dashboard.html", dashboardPage{
-		adminPage: s.newAdminPage(c, "dash.title"), D: d, Form: f, Export: template.URL(f.exportQuery(s.langQuery(s.lang(c)))),
+		adminPage: s.newAdminPage(c, "dash.title"), D: d, Agencies: agencies, Form: f,
+		Export:  template.URL(f.exportQuery(s.langQuery(s.lang(c)))),
 		Formats: report.Formats, RawFormats: report.ResponseFormats,
 	})
+}
+
+// namesOf maps the agencies' codes to their names.
+func namesOf(agencies []store.Agency) map[string]string {
+	names := make(map[string]string, len(agencies))
+	for _, a := range agencies {
+		names[a.Code] = a.Name
+	}
+	return names
 }
 
 // exportQuery is the query of the dashboard's download links: the year and baseline the page

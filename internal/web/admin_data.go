@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,7 +15,7 @@ import (
 	"sipas/internal/calendar"
 	"sipas/internal/dataset"
 	"sipas/internal/fault"
-	"sipas/internal/index"
+	"sipas/internal/report"
 	"sipas/internal/store"
 	"sipas/internal/survey"
 )
@@ -411,71 +410,40 @@ func (s *Server) handleCommentModerate(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, back)
 }
 
-type sampleRow struct {
-	Code, Name string
-	Receipts   float64
-	Have, Need int
-}
-
 type samplePage struct {
 	adminPage
-	Margin   float64
-	Year     int
-	Rows     []sampleRow
-	Province int
-	Margins  []float64
+	report.SamplePlan
+	Margins []float64
 }
 
 // handleSampleSize handles "GET /admin/sample-size?margin=0.05&year=": how many responses each
 // agency needs for a ±margin index (METHODS §8, worst case p = 0.5), beside what it has.
 func (s *Server) handleSampleSize(c echo.Context) error {
 	margin, err := strconv.ParseFloat(c.QueryParam("margin"), 64)
-	if err != nil || margin < 0.01 || margin > 0.2 {
-		margin = 0.05
+	if err != nil {
+		margin = report.DefaultMargin
 	}
 	year, err := strconv.Atoi(c.QueryParam("year"))
 	if err != nil {
 		year = calendar.ThisYear()
 	}
-	ctx := c.Request().Context()
 	q, err := s.surveys.Get(survey.DefaultID)
 	if err != nil {
 		return err
 	}
-	o := official(c)
-	scope, err := o.Scope("")
+	scope, err := official(c).Scope("")
 	if err != nil {
 		return err
 	}
-	f := index.Filters{Agency: optional(scope)}
-	sample, err := s.store.LoadSample(ctx, q, year, f)
-	if err != nil {
-		return err
-	}
-	have := map[string]int{}
-	for _, st := range sample.Summary().Strata {
-		have[st.Code] = st.WithAnswers
-	}
-	pops, err := s.store.Populations(ctx, year)
-	if err != nil {
-		return err
-	}
+	ctx := c.Request().Context()
 	agencies, err := s.store.ListAgencies(ctx)
 	if err != nil {
 		return err
 	}
-	p := samplePage{adminPage: s.newAdminPage(c, "sample.title"), Margin: margin, Year: year, Margins: []float64{0.03, 0.05, 0.07, 0.1},
-		Province: index.SampleSize(margin, 0.5, 1, math.Inf(1))}
-	for _, a := range agencies {
-		if f.Agency != nil && a.Code != *f.Agency {
-			continue
-		}
-		n, ok := pops[a.Code]
-		row := sampleRow{Code: a.Code, Name: a.Name, Receipts: n, Have: have[a.Code]}
-		if ok {
-			row.Need = index.SampleSize(margin, 0.5, 1, n)
-		}
-		p.Rows = append(p.Rows, row)
+	plan, err := report.PlanSample(ctx, s.store, q, year, scope, namesOf(agencies), margin)
+	if err != nil {
+		return err
 	}
-	return s.render(c, http.StatusOK, "admin_samplesize.html", p)
+	return s.render(c, http.StatusOK, "admin_samplesize.html", samplePage{adminPage: s.newAdminPage(c, "sample.title"),
+		SamplePlan: *plan, Margins: report.SampleMargins})
 }

@@ -81,6 +81,9 @@ func (s *Server) funcs() template.FuncMap {
 			return s.msgs.Locale(l).Points(*f, d)
 		},
 		"upperFirst": i18n.UpperFirst,
+		// svg marks a chart of report.AspectChartSVG or TrendChartSVG safe: they escape every
+		// text they hold and write only fixed markup and numbers.
+		"svg": func(s string) template.HTML { return template.HTML(s) },
 		// langQuery is "" for the default language, else "?lang=CODE", for links and actions.
 		"langQuery":   s.langQuery,
 		"defaultLang": func() string { return s.msgs.Default().Code },

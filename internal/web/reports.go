@@ -111,22 +111,9 @@ func (s *Server) knownAgency(ctx context.Context, code *string) error {
 
 // reportMeta is the wording of a report in the request's language (report.NewMeta).
 func (s *Server) reportMeta(c echo.Context, q *survey.Questionnaire, qy report.Query) (report.Meta, error) {
-	names, err := s.agencyNames(c.Request().Context())
+	agencies, err := s.store.ListAgencies(c.Request().Context())
 	if err != nil {
 		return report.Meta{}, err
 	}
-	return report.NewMeta(s.locale(c), q, qy, names, s.fonts), nil
-}
-
-// agencyNames maps every agency's code to its name.
-func (s *Server) agencyNames(ctx context.Context) (map[string]string, error) {
-	agencies, err := s.store.ListAgencies(ctx)
-	if err != nil {
-		return nil, err
-	}
-	names := make(map[string]string, len(agencies))
-	for _, a := range agencies {
-		names[a.Code] = a.Name
-	}
-	return names, nil
+	return report.NewMeta(s.locale(c), q, qy, namesOf(agencies), s.fonts), nil
 }

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/net/html"
 
 	"sipas/assets"
+	"sipas/internal/report"
 	"sipas/internal/survey"
 )
 
@@ -29,7 +30,7 @@ func zeroData() map[string]any {
 		"survey.html": surveyPage{Survey: &survey.Questionnaire{}},
 		// Officials' pages.
 		"login.html":            loginPage{},
-		"admin_dashboard.html":  dashboardPage{D: &dashboard{}}, // the handler always has one
+		"admin_dashboard.html":  dashboardPage{D: &report.Dashboard{}}, // the handler always has one
 		"admin_users.html":      usersPage{},
 		"admin_keys.html":       keysPage{},
 		"admin_data.html":       dataPage{Kind: "agencies"}, // always one of the three kinds
