@@ -124,3 +124,18 @@ func agencyIDs(ctx context.Context, tx *sql.Tx) (map[string]int64, error) {
 	}
 	return ids, rows.Err()
 }
+
+// UpdateAgency changes an agency's name, level and parent.
+func (s *Store) UpdateAgency(ctx context.Context, code, name, level, parent string) error {
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		r, err := tx.ExecContext(ctx, `UPDATE agencies SET name = ?, level = ?, parent_code = ?, updated_at = ? WHERE code = ?`,
+			name, level, parent, formatTime(now), code)
+		if err != nil {
+			return fmt.Errorf("store: update agency: %w", err)
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+}

@@ -418,19 +418,6 @@ func insertKioskResponse(ctx context.Context, tx *sql.Tx, r kioskRecord) error {
 	return nil
 }
 
-// findReceiptTx is FindReceiptByTokenHash on a pool or inside a transaction.
-func findReceiptTx(ctx context.Context, tx queryer, hash string) (Receipt, error) {
-	r, err := scanReceipt(tx.QueryRowContext(ctx, `SELECT `+receiptColumns+`
-		FROM receipts r JOIN agencies a ON a.id = r.agency_id WHERE r.token_hash = ?`, hash))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Receipt{}, ErrNotFound
-	}
-	if err != nil {
-		return Receipt{}, fmt.Errorf("store: find receipt: %w", err)
-	}
-	return r, nil
-}
-
 // KioskCounts is how many answers a kiosk took, with and without a receipt.
 type KioskCounts struct {
 	WithReceipt, WithoutReceipt int64

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sipas/internal/calendar"
+	"sipas/internal/report"
 )
 
 // Receipt is an issued receipt as stored. The token is not stored, only its hash.
@@ -92,6 +93,44 @@ func (s *Store) FindReceiptByTokenHash(ctx context.Context, hash string) (Receip
 		row = s.r.QueryRowContext(ctx, q, hash)
 	}
 	r, err := scanReceipt(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Receipt{}, ErrNotFound
+	}
+	if err != nil {
+		return Receipt{}, fmt.Errorf("store: find receipt: %w", err)
+	}
+	return r, nil
+}
+
+// ResponseRates returns, per agency with sipas-issued receipts in the year, issued and
+// answered counts (optionally one agency).
+func (s *Store) ResponseRates(ctx context.Context, year int, agencyCode string) ([]report.ResponseRate, error) {
+	q := `SELECT a.code, count(*), count(r.answered_at) FROM receipts r JOIN agencies a ON a.id = r.agency_id WHERE r.year = ?`
+	args := []any{year}
+	if agencyCode != "" {
+		q += ` AND a.code = ?`
+		args = append(args, agencyCode)
+	}
+	rows, err := s.r.QueryContext(ctx, q+` GROUP BY a.code ORDER BY a.code`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: response rates: %w", err)
+	}
+	defer rows.Close()
+	var out []report.ResponseRate
+	for rows.Next() {
+		var r report.ResponseRate
+		if err := rows.Scan(&r.AgencyCode, &r.Issued, &r.Answered); err != nil {
+			return nil, fmt.Errorf("store: response rates: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// findReceiptTx is FindReceiptByTokenHash on a pool or inside a transaction.
+func findReceiptTx(ctx context.Context, tx queryer, hash string) (Receipt, error) {
+	r, err := scanReceipt(tx.QueryRowContext(ctx, `SELECT `+receiptColumns+`
+		FROM receipts r JOIN agencies a ON a.id = r.agency_id WHERE r.token_hash = ?`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Receipt{}, ErrNotFound
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sipas/internal/calendar"
+	"sipas/internal/dataset"
 	"sipas/internal/index"
 	"sipas/internal/receipt"
 )
@@ -164,4 +165,84 @@ func (s *Store) CountResponses(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("store: count responses: %w", err)
 	}
 	return n, nil
+}
+
+// Years returns the years that have responses of a survey, newest first.
+func (s *Store) Years(ctx context.Context, surveyID string) ([]int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT year FROM responses WHERE survey_id = ?
+		UNION SELECT DISTINCT year FROM aggregates WHERE survey_id = ? ORDER BY 1 DESC`, surveyID, surveyID)
+	if err != nil {
+		return nil, fmt.Errorf("store: years: %w", err)
+	}
+	defer rows.Close()
+	var out []int
+	for rows.Next() {
+		var y int
+		if err := rows.Scan(&y); err != nil {
+			return nil, fmt.Errorf("store: years: %w", err)
+		}
+		out = append(out, y)
+	}
+	return out, rows.Err()
+}
+
+// ImportedResponse is one imported row, its answers already encoded.
+type ImportedResponse struct {
+	dataset.Response
+	Answers string // survey.EncodeAnswers form
+}
+
+// ImportResponses stores imported responses of one survey version in one transaction. A
+// response_id already stored with the same content is left alone (so importing a file twice
+// changes nothing); with different content it is an error naming the file and line, and
+// nothing of the file is stored.
+func (s *Store) ImportResponses(ctx context.Context, file, surveyID, version string, list []ImportedResponse) (ImportResult, error) {
+	var res ImportResult
+	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		res = ImportResult{}
+		ids, err := agencyIDs(ctx, tx)
+		if err != nil {
+			return err
+		}
+		find, err := tx.PrepareContext(ctx, `SELECT a.code, r.channel, r.submitted_at, r.answers, r.comment, r.survey_id
+			FROM responses r JOIN agencies a ON a.id = r.agency_id WHERE r.response_id = ?`)
+		if err != nil {
+			return fmt.Errorf("store: import responses: %w", err)
+		}
+		defer find.Close()
+		var conflicts dataset.Errors
+		for _, r := range list {
+			id, ok := ids[r.AgencyCode]
+			if !ok {
+				return fmt.Errorf("store: import responses: agency %q: %w", r.AgencyCode, ErrNotFound)
+			}
+			var code, channel, submitted, answers, comment, survey string
+			err := find.QueryRowContext(ctx, r.ID).Scan(&code, &channel, &submitted, &answers, &comment, &survey)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+			case err != nil:
+				return fmt.Errorf("store: import responses: %w", err)
+			case code == r.AgencyCode && channel == r.Channel && submitted == formatTime(r.SubmittedAt) &&
+				answers == r.Answers && comment == r.Comment && survey == surveyID:
+				res.Unchanged++
+				continue
+			default:
+				conflicts = append(conflicts, dataset.Error{File: file, Line: r.Line, Column: 1,
+					Msg: fmt.Sprintf("response_id %q is already stored with different content", r.ID)})
+				continue
+			}
+			if err := insertResponse(ctx, tx, responseRecord{
+				ResponseID: r.ID, AgencyID: id, Channel: r.Channel, SubmittedAt: r.SubmittedAt,
+				Submission: Submission{SurveyID: surveyID, SurveyVersion: version, Source: "import", Answers: r.Answers, Comment: r.Comment},
+			}); err != nil {
+				return err
+			}
+			res.Created++
+		}
+		if len(conflicts) > 0 {
+			return conflicts
+		}
+		return nil
+	})
+	return res, err
 }

@@ -167,11 +167,6 @@ func (s *Store) AcceptSignedToken(ctx context.Context, tok receipt.Token, p Toke
 	return rc, err
 }
 
-// queryer is what both a pool and a transaction offer.
-type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // checkSigned runs the checks of docs/tokens.md §5.3 up to the validity window, and returns
 // the token's hash, the agency of its secret and the token's fields.
 func checkSigned(ctx context.Context, q queryer, tok receipt.Token, p TokenPolicy, now time.Time) (string, int64, receipt.Signed, error) {

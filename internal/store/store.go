@@ -167,3 +167,8 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx, now time.Time) err
 func isUniqueViolation(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
+
+// queryer is what both a pool and a transaction offer.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}

@@ -43,40 +43,6 @@ const (
 // kiosk: 403, with a page that says how to enrol.
 var errKioskDevice = fmt.Errorf("web: unknown or revoked kiosk device: %w", auth.ErrForbidden)
 
-// kioskRoutes registers the counter tablets' pages, the admin pages for kiosks, sticker
-// sheets and token secrets, and the API endpoints for sheets and minted counts. admin is the
-// signed-in officials' group (CSRF, session).
-func (s *Server) kioskRoutes(e *echo.Echo, admin *echo.Group) {
-	// Tablets: enrolment and the service worker need no device credential.
-	e.GET("/kiosk/enrol", s.handleKioskEnrolShow)
-	e.POST("/kiosk/enrol", s.handleKioskEnrol)
-	e.GET("/kiosk/sw.js", s.handleKioskServiceWorker)
-	k := e.Group("/kiosk", s.requireKiosk)
-	k.GET("", s.handleKioskStart)
-	k.POST("/start", s.handleKioskBegin)
-	k.POST("/submit", s.handleKioskSubmit)
-	k.GET("/done", s.handleKioskDone)
-	k.POST("/api/check", s.handleKioskCheck)
-	k.POST("/api/submit", s.handleKioskAPISubmit)
-
-	// Machines.
-	e.POST("/api/v1/sheets", s.handleSheetsAPI, s.requireAPIKey)
-	e.POST("/api/v1/minted", s.handleMintedReport, s.requireAPIKey)
-
-	// Officials.
-	data := admin.Group("", can(auth.PermManageData))
-	data.GET("/kiosks", s.handleKiosksShow)
-	data.POST("/kiosks", s.handleKioskCreate)
-	data.POST("/kiosks/:id/enrol", s.handleKioskRenew)
-	data.POST("/kiosks/:id/revoke", s.handleKioskRevoke)
-	data.GET("/sheets", s.handleSheetsShow)
-	data.POST("/sheets", s.handleSheetsCreate)
-	secrets := admin.Group("/secrets", can(auth.PermManageKeys))
-	secrets.GET("", s.handleSecretsShow)
-	secrets.POST("", s.handleSecretCreate)
-	secrets.POST("/:id/revoke", s.handleSecretRevoke)
-}
-
 // requireKiosk admits enrolled, unrevoked kiosk devices; everything else gets 403.
 func (s *Server) requireKiosk(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {

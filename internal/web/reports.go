@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sipas/internal/auth"
+	"sipas/internal/index"
 	"sipas/internal/report"
 	"sipas/internal/store"
 	"sipas/internal/survey"
@@ -116,4 +117,50 @@ func (s *Server) reportMeta(c echo.Context, q *survey.Questionnaire, qy report.Q
 		return report.Meta{}, err
 	}
 	return report.NewMeta(s.locale(c), q, qy, namesOf(agencies), s.fonts), nil
+}
+
+// filterForm is the dashboard's and the report API's query: year, baseline and scope.
+type filterForm struct {
+	Year           int    `query:"year"`
+	Baseline       string `query:"baseline"`
+	BaselineSource string `query:"baseline_source"`
+	Agency         string `query:"agency"`
+	Level          string `query:"level"`
+	Channel        string `query:"channel"`
+	Survey         string `query:"survey"`
+}
+
+// query turns the form into a report query, confined by o.Scope (nil o: an API key, which
+// sees every agency).
+func (f filterForm) query(o *auth.Official, defaultYear int) (report.Query, error) {
+	qy := report.Query{Year: f.Year, BaselineSource: f.BaselineSource}
+	if qy.Year == 0 {
+		qy.Year = defaultYear
+	}
+	if f.Baseline != "" && f.Baseline != "none" {
+		y, err := strconv.Atoi(f.Baseline)
+		if err != nil {
+			return qy, errBadRequest("invalid_baseline")
+		}
+		qy.BaselineYear = y
+	}
+	agency := f.Agency
+	if o != nil {
+		var err error
+		if agency, err = o.Scope(f.Agency); err != nil {
+			return qy, err
+		}
+	}
+	qy.Filters = index.Filters{Agency: optional(agency), Level: optional(f.Level), Channel: optional(f.Channel)}
+	if err := qy.Validate(); err != nil {
+		return qy, err // an Invalid fault: code invalid_query, message of the problem
+	}
+	return qy, nil
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

@@ -9,7 +9,8 @@ import (
 	"sipas/internal/auth"
 )
 
-// routes lists every route, grouped by audience.
+// routes lists every route of the service, grouped by audience: the one place to see what
+// answers where, and behind which middleware.
 func (s *Server) routes() {
 	e := s.e
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{
@@ -38,6 +39,19 @@ func (s *Server) routes() {
 	e.POST("/s/:token", s.handleSurveySubmit, s.submitLimit()...)
 	e.GET("/thanks", s.handleThanks)
 
+	// Counter tablets (kiosk.go). Enrolment and the service worker need no device
+	// credential; everything else needs an enrolled, unrevoked kiosk's cookie.
+	e.GET("/kiosk/enrol", s.handleKioskEnrolShow)
+	e.POST("/kiosk/enrol", s.handleKioskEnrol)
+	e.GET("/kiosk/sw.js", s.handleKioskServiceWorker)
+	k := e.Group("/kiosk", s.requireKiosk)
+	k.GET("", s.handleKioskStart)
+	k.POST("/start", s.handleKioskBegin)
+	k.POST("/submit", s.handleKioskSubmit)
+	k.GET("/done", s.handleKioskDone)
+	k.POST("/api/check", s.handleKioskCheck)
+	k.POST("/api/submit", s.handleKioskAPISubmit)
+
 	// Machines: JSON only, API key.
 	api := e.Group("/api/v1")
 	api.POST("/receipts", s.handleReceiptCreate, s.requireAPIKey)
@@ -45,6 +59,8 @@ func (s *Server) routes() {
 	api.GET("/receipts/:token/qr.svg", s.handleReceiptQRSVG)
 	api.GET("/reports/index", s.handleReportIndex, s.requireReader)
 	api.GET("/responses", s.handleResponsesExport, s.requireReader)
+	api.POST("/sheets", s.handleSheetsAPI, s.requireAPIKey)
+	api.POST("/minted", s.handleMintedReport, s.requireAPIKey)
 
 	// Officials: sessions, roles, CSRF on every form.
 	admin := e.Group("/admin", s.csrf())
@@ -66,6 +82,12 @@ func (s *Server) routes() {
 	data.GET("/surveys", s.handleSurveysShow)
 	data.GET("/surveys/:id/download", s.handleSurveyDownload)
 	data.POST("/surveys/upload", s.handleSurveyUpload)
+	data.GET("/kiosks", s.handleKiosksShow)
+	data.POST("/kiosks", s.handleKioskCreate)
+	data.POST("/kiosks/:id/enrol", s.handleKioskRenew)
+	data.POST("/kiosks/:id/revoke", s.handleKioskRevoke)
+	data.GET("/sheets", s.handleSheetsShow)
+	data.POST("/sheets", s.handleSheetsCreate)
 	users := in.Group("/users", can(auth.PermManageUsers))
 	users.GET("", s.handleUsersShow)
 	users.POST("", s.handleUserCreate)
@@ -74,12 +96,12 @@ func (s *Server) routes() {
 	keys.GET("", s.handleKeysShow)
 	keys.POST("", s.handleKeyCreate)
 	keys.POST("/:id/revoke", s.handleKeyRevoke)
+	secrets := in.Group("/secrets", can(auth.PermManageKeys))
+	secrets.GET("", s.handleSecretsShow)
+	secrets.POST("", s.handleSecretCreate)
+	secrets.POST("/:id/revoke", s.handleSecretRevoke)
 	in.GET("/audit", s.handleAuditShow, can(auth.PermReadAudit))
 	in.GET("/integrity", s.handleIntegrity, can(auth.PermViewAllAgency))
-
-	// Counter tablets (/kiosk/...), sticker sheets, offline token secrets: kiosk.go.
-	s.kioskRoutes(e, in)
-
 }
 
 func (s *Server) handleHome(c echo.Context) error {

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"sipas/internal/dataset"
+	"sipas/internal/index"
+)
+
+// ImportAggregates upserts the published indices of baseline years for one survey.
+func (s *Store) ImportAggregates(ctx context.Context, surveyID string, list []dataset.Aggregate) (ImportResult, error) {
+	var res ImportResult
+	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		res = ImportResult{}
+		for _, a := range list {
+			var pct, n float64
+			err := tx.QueryRowContext(ctx, `SELECT percent, n FROM aggregates WHERE survey_id = ? AND year = ? AND idx = ? AND basis = ?`,
+				surveyID, a.Year, a.Index, a.Basis).Scan(&pct, &n)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				res.Created++
+			case err != nil:
+				return fmt.Errorf("store: import aggregate: %w", err)
+			case pct == a.Percent && n == a.N:
+				res.Unchanged++
+				continue
+			default:
+				res.Updated++
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO aggregates (survey_id, year, idx, basis, percent, n) VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT (survey_id, year, idx, basis) DO UPDATE SET percent = excluded.percent, n = excluded.n`,
+				surveyID, a.Year, a.Index, a.Basis, a.Percent, a.N); err != nil {
+				return fmt.Errorf("store: import aggregate: %w", err)
+			}
+		}
+		return nil
+	})
+	return res, err
+}
+
+// AggregateRow is one published index of a baseline year, as imported.
+type AggregateRow struct {
+	Year         int
+	Index, Basis string
+	Percent, N   float64
+}
+
+// ListAggregates returns every imported published index of a survey.
+func (s *Store) ListAggregates(ctx context.Context, surveyID string) ([]AggregateRow, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT year, idx, basis, percent, n FROM aggregates WHERE survey_id = ? ORDER BY year, idx, basis`, surveyID)
+	if err != nil {
+		return nil, fmt.Errorf("store: aggregates: %w", err)
+	}
+	defer rows.Close()
+	var out []AggregateRow
+	for rows.Next() {
+		var a AggregateRow
+		if err := rows.Scan(&a.Year, &a.Index, &a.Basis, &a.Percent, &a.N); err != nil {
+			return nil, fmt.Errorf("store: aggregates: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Aggregates returns the published indices of one survey and year as fractions, for the
+// comparison with an aggregate-only baseline.
+func (s *Store) Aggregates(ctx context.Context, surveyID string, year int) ([]index.Aggregate, error) {
+	all, err := s.ListAggregates(ctx, surveyID)
+	if err != nil {
+		return nil, err
+	}
+	var out []index.Aggregate
+	for _, a := range all {
+		if a.Year == year {
+			out = append(out, index.Aggregate{Index: a.Index, Basis: a.Basis, Estimate: a.Percent / 100, N: a.N})
+		}
+	}
+	return out, nil
+}
