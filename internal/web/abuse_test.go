@@ -1,4 +1,4 @@
-package web_test
+package web
 
 import (
 	"net"
@@ -10,7 +10,6 @@ import (
 
 	"sipas/internal/receipt"
 	"sipas/internal/store/storetest"
-	"sipas/internal/web"
 )
 
 // Abuse resistance of the citizen routes: the per-address submission limit, the refusal
@@ -33,7 +32,7 @@ func from(srv http.Handler, remote, path, body string, hdr ...string) *httptest.
 }
 
 func TestSubmitRateLimitPerAddress(t *testing.T) {
-	srv, _, q, _ := newLoggedServer(t, web.Config{SubmitRate: 2})
+	srv, _, q, _ := newLoggedServer(t, Config{SubmitRate: 2})
 	form := validForm(q, "").Encode()
 	for i := range 2 {
 		if rec := from(srv, "192.0.2.1:4000", "/s/"+unknownToken(t), form); rec.Code != http.StatusNotFound {
@@ -62,7 +61,7 @@ func TestSubmitRateLimitPerAddress(t *testing.T) {
 
 func TestSubmitRateLimitBehindTrustedProxy(t *testing.T) {
 	_, proxy, _ := net.ParseCIDR("10.0.0.0/8")
-	srv, _, q, _ := newLoggedServer(t, web.Config{SubmitRate: 1, TrustedProxies: []*net.IPNet{proxy}})
+	srv, _, q, _ := newLoggedServer(t, Config{SubmitRate: 1, TrustedProxies: []*net.IPNet{proxy}})
 	form := validForm(q, "").Encode()
 	// Two citizens behind the proxy are two addresses.
 	for _, client := range []string{"203.0.113.1", "203.0.113.2"} {
@@ -84,7 +83,7 @@ func TestSubmitRateLimitBehindTrustedProxy(t *testing.T) {
 }
 
 func TestRefusalsAreCounted(t *testing.T) {
-	srv, st, q, _ := newLoggedServer(t, web.Config{SubmitRate: 100})
+	srv, st, q, _ := newLoggedServer(t, Config{SubmitRate: 100})
 	key := storetest.MustCreateAPIKey(t, st)
 	tok := storetest.MustCreateReceipt(t, st, "MG.STP")
 	valid := validForm(q, "tốt").Encode()
@@ -156,7 +155,7 @@ func TestRefusalsAreCounted(t *testing.T) {
 }
 
 func TestMetricsNeedAnAPIKey(t *testing.T) {
-	srv, _, _, _ := newLoggedServer(t, web.Config{})
+	srv, _, _, _ := newLoggedServer(t, Config{})
 	for _, auth := range []string{"", "Bearer nope"} {
 		rec := serve(srv, newRequest(http.MethodGet, "/metrics", "", "", "Authorization", auth))
 		if rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), `"unauthorized"`) {

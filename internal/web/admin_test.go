@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -17,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"sipas/assets"
 	"sipas/internal/auth"
 	"sipas/internal/calendar"
 	"sipas/internal/dataset"
@@ -84,27 +82,15 @@ type adminSession struct {
 
 func newAdminEnv(t *testing.T) *adminEnv {
 	t.Helper()
+	return newAdminEnvConfig(t, Config{})
+}
+
+// newAdminEnvConfig is newAdminEnv with the server's cfg (see newServer).
+func newAdminEnvConfig(t *testing.T, cfg Config) *adminEnv {
+	t.Helper()
 	clock := storetest.NewClock(time.Now())
 	st := storetest.OpenOptions(t, store.Options{Now: clock.Now})
-	cat, err := survey.Load(surveys.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &syncBuffer{}
-	srv, err := New(Config{
-		BaseURL: testBaseURL, Assets: assets.FS, Surveys: cat,
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	}, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := cat.Get(survey.DefaultID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{srv: srv, st: st, q: q, logs: logs}
-	t.Cleanup(func() { ts.checkLogs(t) })
-	e := &adminEnv{testServer: ts, clock: clock, year: calendar.ThisYear(), users: map[string]auth.Official{},
+	e := &adminEnv{testServer: newServer(t, st, cfg), clock: clock, year: calendar.ThisYear(), users: map[string]auth.Official{},
 		sessions: map[string]*adminSession{}, comments: map[string]int64{}}
 	e.seed(t)
 	return e

@@ -1,4 +1,4 @@
-package web_test
+package web
 
 import (
 	"context"
@@ -14,13 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"sipas/assets"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
 	"sipas/internal/store/storetest"
 	"sipas/internal/survey"
-	"sipas/internal/web"
-	"sipas/surveys"
 )
 
 // benchClients is the number of concurrent citizens of BenchmarkSubmitHTTP.
@@ -40,21 +37,10 @@ func BenchmarkSubmitHTTP(b *testing.B) {
 
 func benchSubmitHTTP(b *testing.B, opts store.Options) {
 	st := storetest.OpenOptions(b, opts)
-	storetest.MustCreateAgency(b, st, "MG.STP", "Sở Tư pháp tỉnh Minh Giang", "province")
-	cat, err := survey.Load(surveys.FS)
-	if err != nil {
-		b.Fatal(err)
-	}
-	q, err := cat.Get(survey.DefaultID)
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv, err := web.New(web.Config{BaseURL: "https://sipas.example.gov.vn", Assets: assets.FS, Surveys: cat,
-		Logger: slog.New(slog.DiscardHandler)}, st)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
+	storetest.MustCreateAgency(b, st, testAgency, testAgencyName, "province")
+	srv := newServer(b, st, Config{Logger: slog.New(slog.DiscardHandler)})
+	q := srv.q
+	ts := httptest.NewServer(srv.srv)
 	defer ts.Close()
 	tokens := benchReceipts(b, st, "MG.STP", b.N)
 	body := validForm(q, "Thủ tục nhanh gọn").Encode()

@@ -57,28 +57,50 @@ type testServer struct {
 	secrets []string
 }
 
+// newTestServer is the server over a new database with the test agency.
 func newTestServer(t *testing.T) *testServer {
+	t.Helper()
+	return newTestServerConfig(t, Config{})
+}
+
+// newTestServerConfig is newTestServer with cfg (see newServer).
+func newTestServerConfig(t *testing.T, cfg Config) *testServer {
 	t.Helper()
 	st := storetest.Open(t)
 	storetest.MustCreateAgency(t, st, testAgency, testAgencyName, "province")
+	return newServer(t, st, cfg)
+}
+
+// newServer is the one way tests build the real server: over st, with cfg's fields, and the
+// test base URL, the embedded assets and questionnaires and a JSON debug log captured in
+// ts.logs where cfg leaves them empty. The log is checked for secrets when the test ends.
+func newServer(tb testing.TB, st *store.Store, cfg Config) *testServer {
+	tb.Helper()
 	cat, err := survey.Load(surveys.FS)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	srv, err := New(Config{
-		BaseURL: testBaseURL, Assets: assets.FS, Surveys: cat,
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	}, st)
+	cfg.BaseURL = cmpOr(cfg.BaseURL, testBaseURL)
+	if cfg.Assets == nil {
+		cfg.Assets = assets.FS
+	}
+	if cfg.Surveys == nil {
+		cfg.Surveys = cat
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	srv, err := New(cfg, st)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	q, err := cat.Get(survey.DefaultID)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	ts := &testServer{srv: srv, st: st, q: q, logs: logs}
-	t.Cleanup(func() { ts.checkLogs(t) })
+	tb.Cleanup(func() { ts.checkLogs(tb) })
 	return ts
 }
 
@@ -90,7 +112,7 @@ func (ts *testServer) secret(s ...string) {
 }
 
 // checkLogs fails the test if a token, an API key or a comment reached the server log.
-func (ts *testServer) checkLogs(t *testing.T) {
+func (ts *testServer) checkLogs(t testing.TB) {
 	t.Helper()
 	logs := ts.logs.String()
 	upper := strings.ToUpper(logs)

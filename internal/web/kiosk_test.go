@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"html"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -12,13 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"sipas/assets"
 	"sipas/internal/auth"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
 	"sipas/internal/store/storetest"
-	"sipas/internal/survey"
-	"sipas/surveys"
 )
 
 // kioskEnv is the real server over a database with one agency, a settable store clock and
@@ -33,25 +29,7 @@ func newKioskEnv(t *testing.T, cfg Config) *kioskEnv {
 	clock := storetest.NewClock(time.Now())
 	st := storetest.OpenOptions(t, store.Options{Now: clock.Now})
 	storetest.MustCreateAgency(t, st, testAgency, testAgencyName, "province")
-	cat, err := survey.Load(surveys.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &syncBuffer{}
-	cfg.BaseURL = cmpOr(cfg.BaseURL, testBaseURL)
-	cfg.Assets, cfg.Surveys = assets.FS, cat
-	cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := New(cfg, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := cat.Get(survey.DefaultID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{srv: srv, st: st, q: q, logs: logs}
-	t.Cleanup(func() { ts.checkLogs(t) })
-	return &kioskEnv{testServer: ts, clock: clock}
+	return &kioskEnv{testServer: newServer(t, st, cfg), clock: clock}
 }
 
 // register registers a kiosk of the test agency and returns it with its enrolment code.

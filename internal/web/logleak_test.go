@@ -1,65 +1,24 @@
-package web_test
+package web
 
 import (
-	"bytes"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
-	"sipas/assets"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
 	"sipas/internal/store/storetest"
 	"sipas/internal/survey"
-	"sipas/internal/web"
-	"sipas/surveys"
 )
 
-// lockedBuffer is a log sink safe for concurrent handlers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// newLoggedServer is the real server over a temporary store, logging JSON at debug level
-// into the returned buffer.
-func newLoggedServer(t *testing.T, cfg web.Config) (*web.Server, *store.Store, *survey.Questionnaire, *lockedBuffer) {
+// newLoggedServer is newTestServerConfig's server, store, default questionnaire and log.
+func newLoggedServer(t *testing.T, cfg Config) (*Server, *store.Store, *survey.Questionnaire, *syncBuffer) {
 	t.Helper()
-	st := storetest.Open(t)
-	storetest.MustCreateAgency(t, st, "MG.STP", "Sở Tư pháp tỉnh Minh Giang", "province")
-	cat, err := survey.Load(surveys.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := cat.Get(survey.DefaultID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &lockedBuffer{}
-	cfg.BaseURL, cfg.Assets, cfg.Surveys = "https://sipas.example.gov.vn", assets.FS, cat
-	cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := web.New(cfg, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, st, q, logs
+	ts := newTestServerConfig(t, cfg)
+	return ts.srv, ts.st, ts.q, ts.logs
 }
 
 // newRequest builds a request with a body of content type ctype (none when empty) and
@@ -91,7 +50,7 @@ const formType = "application/x-www-form-urlencoded"
 // A whole citizen and machine flow, with refusals and an internal error, logged as JSON: no
 // token (in any of its forms), token hash, API key, password or comment may appear in the log.
 func TestLogsLeakNoSecrets(t *testing.T) {
-	srv, st, q, logs := newLoggedServer(t, web.Config{SubmitRate: 3})
+	srv, st, q, logs := newLoggedServer(t, Config{SubmitRate: 3})
 	key := storetest.MustCreateAPIKey(t, st)
 	const comment = "Cán bộ Nguyễn Văn Bí mật hướng dẫn rất tận tình 7f3a9c"
 	const password = "correct-horse-battery-staple-91"
