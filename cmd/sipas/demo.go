@@ -109,27 +109,57 @@ var demoComments = []string{
 
 // seedDemo fills a fresh database with a plausible province: agencies, receipts issued by
 // sipas this year (most answered), paper responses of 2023 as the baseline, populations, an
-// API key and a few unanswered receipts to try. It returns what to print for the user.
+// API key and a few unanswered receipts to try. It returns what to print for the user. The
+// data are drawn from one seeded generator, in this order, so every demo is the same.
 func seedDemo(ctx context.Context, st *store.Store, q *survey.Questionnaire, baseURL string, now time.Time) (string, error) {
 	if err := st.SetSetting(ctx, "demo", "1"); err != nil {
 		return "", err
 	}
+	year := calendar.Year(now)
+	if err := seedDemoAgencies(ctx, st, year); err != nil {
+		return "", err
+	}
+	rng := rand.New(rand.NewPCG(2023, 2026))
+	paper, err := seedDemoPaper(ctx, st, q, rng)
+	if err != nil {
+		return "", err
+	}
+	seeds, err := seedDemoYear(ctx, st, q, rng, year, now)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "sipas demo: %d agencies, %d paper responses of 2023, %d receipts issued in %d.\n\n",
+		len(demoAgencies), paper, seeds, year)
+	for _, step := range []func(context.Context, *store.Store, string, int, *strings.Builder) error{
+		demoLinks, demoAPIKey, demoKiosk, demoOfficials,
+	} {
+		if err := step(ctx, st, baseURL, year, &b); err != nil {
+			return "", err
+		}
+	}
+	b.WriteString("\n")
+	return b.String(), nil
+}
+
+// seedDemoAgencies imports the demo agencies and their receipts counts of 2023 and year.
+func seedDemoAgencies(ctx context.Context, st *store.Store, year int) error {
 	var agencies []dataset.Agency
 	var pops []dataset.Population
-	year, _ := calendar.YearMonth(now)
 	for _, a := range demoAgencies {
 		agencies = append(agencies, dataset.Agency{Code: a.code, Name: a.name, Level: a.level, ParentCode: a.parent})
 		pops = append(pops, dataset.Population{Year: 2023, AgencyCode: a.code, Receipts: a.receipts * 9 / 10},
 			dataset.Population{Year: year, AgencyCode: a.code, Receipts: a.receipts})
 	}
 	if _, err := st.ImportAgencies(ctx, agencies); err != nil {
-		return "", err
+		return err
 	}
-	if _, err := st.ImportPopulations(ctx, pops); err != nil {
-		return "", err
-	}
-	rng := rand.New(rand.NewPCG(2023, 2026))
-	// 2023: the paper survey, imported.
+	_, err := st.ImportPopulations(ctx, pops)
+	return err
+}
+
+// seedDemoPaper imports 2023's paper survey and returns how many responses it has.
+func seedDemoPaper(ctx context.Context, st *store.Store, q *survey.Questionnaire, rng *rand.Rand) (int, error) {
 	var paper []store.ImportedResponse
 	for i, a := range demoAgencies {
 		n := demoSampleSize(a.receipts)
@@ -137,30 +167,33 @@ func seedDemo(ctx context.Context, st *store.Store, q *survey.Questionnaire, bas
 			answers, comment := demoAnswers(rng, q, a.quality, 0)
 			at := time.Date(2023, time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 8+rng.IntN(9), rng.IntN(60), 0, 0, calendar.Zone)
 			paper = append(paper, store.ImportedResponse{
-				Response: dataset.Response{ID: fmt.Sprintf("P23-%02d-%04d", i, j), AgencyCode: a.code, Channel: "counter",
+				Response: dataset.Response{ID: fmt.Sprintf("P23-%02d-%04d", i, j), AgencyCode: a.code, Channel: dataset.ChannelCounter,
 					SubmittedAt: at, Year: 2023, Comment: comment, Answers: answers},
 				Answers: survey.EncodeAnswers(q.Codes(), answers),
 			})
 		}
 	}
-	if _, err := st.ImportResponses(ctx, "demo", q.ID, q.Version, paper); err != nil {
-		return "", err
-	}
-	// This year: receipts issued through sipas from January until now; about 60% answered.
+	_, err := st.ImportResponses(ctx, "demo", q.ID, q.Version, paper)
+	return len(paper), err
+}
+
+// seedDemoYear issues this year's receipts through sipas, from January until now, about 60%
+// answered, and returns how many.
+func seedDemoYear(ctx context.Context, st *store.Store, q *survey.Questionnaire, rng *rand.Rand, year int, now time.Time) (int, error) {
 	start := time.Date(year, 1, 2, 8, 0, 0, 0, calendar.Zone)
 	span := now.Sub(start)
 	var seeds []store.Seed
-	channelsByRoll := []string{"counter", "counter", "counter", "online", "postal"}
+	channelsByRoll := []string{dataset.ChannelCounter, dataset.ChannelCounter, dataset.ChannelCounter, dataset.ChannelOnline, dataset.ChannelPostal}
 	for _, a := range demoAgencies {
 		n := demoSampleSize(a.receipts) * 5 / 3
 		for range n {
 			tok, err := receipt.NewToken()
 			if err != nil {
-				return "", err
+				return 0, err
 			}
 			issued := start.Add(time.Duration(rng.Float64() * float64(span)))
 			answers, comment := demoAnswers(rng, q, a.quality, 0.35)
-			sd := store.Seed{
+			seeds = append(seeds, store.Seed{
 				NewReceipt: store.NewReceipt{TokenHash: tok.Hash(), AgencyCode: a.code, Procedure: "Cấp bản sao trích lục hộ tịch",
 					Channel: channelsByRoll[rng.IntN(len(channelsByRoll))], Source: "demo"},
 				IssuedAt: issued, SubmittedAt: issued.Add(time.Duration(5+rng.IntN(600)) * time.Minute),
@@ -168,54 +201,67 @@ func seedDemo(ctx context.Context, st *store.Store, q *survey.Questionnaire, bas
 				Submission: store.Submission{SurveyID: q.ID, SurveyVersion: q.Version, Source: "web",
 					Answers: survey.EncodeAnswers(q.Codes(), answers), Comment: comment,
 					Expectations: demoExpectations(rng, q)},
-			}
-			seeds = append(seeds, sd)
+			})
 		}
 	}
-	if err := st.SeedReceipts(ctx, seeds); err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "sipas demo: %d agencies, %d paper responses of 2023, %d receipts issued in %d.\n\n",
-		len(demoAgencies), len(paper), len(seeds), year)
-	fmt.Fprintln(&b, "Survey links to try (each can be answered once):")
+	return len(seeds), st.SeedReceipts(ctx, seeds)
+}
+
+// demoLinks issues five unanswered receipts and prints their survey links.
+func demoLinks(ctx context.Context, st *store.Store, baseURL string, _ int, b *strings.Builder) error {
+	fmt.Fprintln(b, "Survey links to try (each can be answered once):")
 	var fresh []store.NewReceipt
 	var toks []receipt.Token
 	for i := range 5 {
 		tok, err := receipt.NewToken()
 		if err != nil {
-			return "", err
+			return err
 		}
 		toks = append(toks, tok)
-		fresh = append(fresh, store.NewReceipt{TokenHash: tok.Hash(), AgencyCode: demoAgencies[i].code, Channel: "counter", Source: "demo"})
+		fresh = append(fresh, store.NewReceipt{TokenHash: tok.Hash(), AgencyCode: demoAgencies[i].code, Channel: dataset.ChannelCounter, Source: "demo"})
 	}
 	if _, err := st.CreateReceipts(ctx, fresh); err != nil {
-		return "", err
+		return err
 	}
 	for _, tok := range toks {
 		u, err := receipt.SurveyURL(baseURL, tok)
 		if err != nil {
-			return "", err
+			return err
 		}
-		fmt.Fprintf(&b, "  %s\n", u)
+		fmt.Fprintf(b, "  %s\n", u)
 	}
+	return nil
+}
+
+// demoAPIKey creates an API key and prints how to use it.
+func demoAPIKey(ctx context.Context, st *store.Store, baseURL string, year int, b *strings.Builder) error {
 	key, hash, prefix := auth.NewAPIKey()
 	if _, err := st.CreateAPIKey(ctx, "demo one-stop software", hash, prefix); err != nil {
-		return "", err
+		return err
 	}
-	fmt.Fprintf(&b, "\nAPI key (demo): %s\nIssue a receipt:\n  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n    -d '{\"agency\":\"DEMO.STP\",\"procedure\":\"Chứng thực bản sao\",\"channel\":\"counter\"}' %s/api/v1/receipts\n",
+	fmt.Fprintf(b, "\nAPI key (demo): %s\nIssue a receipt:\n  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n    -d '{\"agency\":\"DEMO.STP\",\"procedure\":\"Chứng thực bản sao\",\"channel\":\"counter\"}' %s/api/v1/receipts\n",
 		key, key, baseURL)
-	fmt.Fprintf(&b, "Report: %s/api/v1/reports/index?year=%d&baseline=2023 (same key)\n\n", baseURL, year)
+	fmt.Fprintf(b, "Report: %s/api/v1/reports/index?year=%d&baseline=2023 (same key)\n\n", baseURL, year)
+	return nil
+}
+
+// demoKiosk registers a kiosk and prints its enrolment link.
+func demoKiosk(ctx context.Context, st *store.Store, baseURL string, _ int, b *strings.Builder) error {
 	ktok, err := receipt.NewToken()
 	if err != nil {
-		return "", err
+		return err
 	}
 	if _, err := st.CreateKiosk(ctx, store.NewKiosk{AgencyCode: "DEMO.TTHCC", Counter: "Quầy số 1", IdleSeconds: 60,
 		AllowWithoutReceipt: true, EnrolHash: ktok.Hash()}); err != nil {
-		return "", err
+		return err
 	}
-	fmt.Fprintf(&b, "Kiosk (open on a tablet or a browser window; the code works once, for 24 h):\n  %s/kiosk/enrol?code=%s\n\n", baseURL, ktok)
-	fmt.Fprintf(&b, "Officials' pages: %s/admin/ — demo accounts (passwords are new at every start):\n", baseURL)
+	fmt.Fprintf(b, "Kiosk (open on a tablet or a browser window; the code works once, for 24 h):\n  %s/kiosk/enrol?code=%s\n\n", baseURL, ktok)
+	return nil
+}
+
+// demoOfficials creates one official of each role and prints their new passwords.
+func demoOfficials(ctx context.Context, st *store.Store, baseURL string, _ int, b *strings.Builder) error {
+	fmt.Fprintf(b, "Officials' pages: %s/admin/ — demo accounts (passwords are new at every start):\n", baseURL)
 	for _, u := range []struct {
 		email  string
 		role   auth.Role
@@ -228,12 +274,11 @@ func seedDemo(ctx context.Context, st *store.Store, q *survey.Questionnaire, bas
 		pw := demoPassword()
 		if _, err := st.CreateOfficial(ctx, store.NewOfficial{Email: u.email, Role: u.role, AgencyCode: u.agency,
 			PasswordHash: auth.HashPassword(pw, auth.DefaultArgon2)}); err != nil {
-			return "", err
+			return err
 		}
-		fmt.Fprintf(&b, "  %-24s %-8s password %s\n", u.email, u.role, pw)
+		fmt.Fprintf(b, "  %-24s %-8s password %s\n", u.email, u.role, pw)
 	}
-	b.WriteString("\n")
-	return b.String(), nil
+	return nil
 }
 
 // demoSampleSize is roughly what a province collects: enough for ±5 pp in big agencies,

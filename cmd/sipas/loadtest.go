@@ -134,9 +134,32 @@ func runLoadtest(ctx context.Context, e env, c loadtestConfig) error {
 	fmt.Fprintf(e.stdout, "receipts:    %d issued in %s (%.0f/s)\n", len(tokens), d.Round(time.Millisecond), float64(len(tokens))/d.Seconds())
 
 	shots, elapsed := submitAll(ctx, client, c, tokens)
+	acked, unknown := reportShots(e, shots, tokens, elapsed)
+	missing := verifyAcked(ctx, e, client, c, acked, unknown)
+	if c.baseline != "off" {
+		rate, p99, where, err := measureBaseline(ctx, c)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "baseline:    raw single-row insert, one FULL-sync transaction per response, in %s: %.0f/s (p99 %s)\n", where, rate, ms(p99))
+		if rate > 0 && len(acked) > 0 {
+			fmt.Fprintf(e.stdout, "ratio:       durable HTTP submissions = %.1f× the raw rate\n", float64(len(acked))/elapsed.Seconds()/rate)
+		}
+	}
+	switch {
+	case missing > 0:
+		return fmt.Errorf("loadtest: %d acknowledged submissions are not stored", missing)
+	case len(acked) == 0:
+		return errors.New("loadtest: no submission was acknowledged")
+	}
+	return nil
+}
+
+// reportShots prints the submissions' statuses, throughput and latency, and returns the
+// acknowledged tokens and those that got no answer.
+func reportShots(e env, shots []shot, tokens []receipt.Token, elapsed time.Duration) (acked, unknown []receipt.Token) {
 	byStatus := map[int]int{}
 	var lat []time.Duration
-	var acked, unknown []receipt.Token
 	for i, s := range shots {
 		switch s.status {
 		case -1: // not sent: the duration ran out
@@ -159,8 +182,12 @@ func runLoadtest(ctx context.Context, e env, c loadtestConfig) error {
 		fmt.Fprintf(e.stdout, "latency:     p50 %s  p90 %s  p99 %s  max %s\n",
 			ms(percentile(lat, 0.50)), ms(percentile(lat, 0.90)), ms(percentile(lat, 0.99)), ms(lat[len(lat)-1]))
 	}
+	return acked, unknown
+}
 
-	// Every acknowledged answer must be stored: submitting it again must meet 409.
+// verifyAcked checks that every acknowledged answer is stored (submitting it again must meet
+// 409), resubmits the unanswered ones, and returns how many acknowledged answers are missing.
+func verifyAcked(ctx context.Context, e env, client *http.Client, c loadtestConfig, acked, unknown []receipt.Token) int {
 	again := submitTokens(ctx, client, c, acked)
 	missing := 0
 	for i, s := range again {
@@ -181,24 +208,7 @@ func runLoadtest(ctx context.Context, e env, c loadtestConfig) error {
 		}
 		fmt.Fprintf(e.stdout, "             %d submissions got no answer; submitting them again: %s\n", len(unknown), statusCounts(n))
 	}
-
-	if c.baseline != "off" {
-		rate, p99, where, err := measureBaseline(ctx, c)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "baseline:    raw single-row insert, one FULL-sync transaction per response, in %s: %.0f/s (p99 %s)\n", where, rate, ms(p99))
-		if rate > 0 && len(acked) > 0 {
-			fmt.Fprintf(e.stdout, "ratio:       durable HTTP submissions = %.1f× the raw rate\n", float64(len(acked))/elapsed.Seconds()/rate)
-		}
-	}
-	switch {
-	case missing > 0:
-		return fmt.Errorf("loadtest: %d acknowledged submissions are not stored", missing)
-	case len(acked) == 0:
-		return errors.New("loadtest: no submission was acknowledged")
-	}
-	return nil
+	return missing
 }
 
 // issueReceipts asks the target for c.requests receipts, from c.clients clients.

@@ -124,6 +124,23 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	return runServer(ctx, cfg, log, nil)
 }
 
+// startRetention runs the retention loop (retention.go) until the returned stop is called,
+// which waits for it to end.
+func startRetention(ctx context.Context, st *store.Store, months int, log *slog.Logger) (stop func()) {
+	retained := make(chan struct{})
+	rctx, cancel := context.WithCancel(ctx)
+	go func() {
+		defer close(retained)
+		if months > 0 {
+			retainComments(rctx, st, months, log)
+		}
+	}()
+	return func() {
+		cancel()
+		<-retained
+	}
+}
+
 // runServer opens the store, builds the web server and serves until ctx ends, then drains
 // in-flight requests for up to 10 s and closes the database after HTTP has stopped. When ready
 // is not nil it receives the listening address (tests listen on :0).
@@ -163,16 +180,7 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 		ready <- ln.Addr().String()
 	}
 	// The retention loop (retention.go) ends before the store closes: defers run last first.
-	retained := make(chan struct{})
-	defer func() { <-retained }()
-	rctx, stopRetention := context.WithCancel(ctx)
-	defer stopRetention()
-	go func() {
-		defer close(retained)
-		if cfg.RetentionMonths > 0 {
-			retainComments(rctx, st, cfg.RetentionMonths, log)
-		}
-	}()
+	defer startRetention(ctx, st, cfg.RetentionMonths, log)()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -49,27 +50,9 @@ func cmdToken(ctx context.Context, e env, args []string) error {
 		fs.Usage()
 		return usagef("name an action: secret create|rotate|revoke|list, or mint")
 	}
-	action := fs.Arg(1)
-	var revokeID uint64
-	switch action {
-	case "create", "rotate":
-		if fs.NArg() != 2 || strings.TrimSpace(*agency) == "" {
-			return usagef("token secret %s needs --agency CODE", action)
-		}
-	case "revoke":
-		var err error
-		if fs.NArg() != 3 {
-			return usagef("token secret revoke takes the secret's ID (see token secret list)")
-		}
-		if revokeID, err = strconv.ParseUint(fs.Arg(2), 10, 24); err != nil || revokeID == 0 {
-			return usagef("token secret revoke: %q is not a secret ID", fs.Arg(2))
-		}
-	case "list":
-		if fs.NArg() != 2 {
-			return usagef("token secret list takes no argument")
-		}
-	default:
-		return usagef("unknown token secret action %q: choose create, rotate, revoke or list", action)
+	action, revokeID, err := secretAction(fs, *agency)
+	if err != nil {
+		return err
 	}
 	st, err := openStore(ctx, *db, discardLogger())
 	if err != nil {
@@ -80,28 +63,65 @@ func cmdToken(ctx context.Context, e env, args []string) error {
 	case "create", "rotate":
 		return tokenSecretCreate(ctx, e, st, strings.TrimSpace(*agency), action == "rotate")
 	case "revoke":
-		if err := st.RevokeTokenSecret(ctx, uint32(revokeID)); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("token secret revoke %d: no such active secret", revokeID)
-			}
-			return err
-		}
-		fmt.Fprintf(e.stdout, "revoked token secret %d\n", revokeID)
-		return st.Audit(ctx, "cli", "token_secret.revoke", fmt.Sprintf("secret %d", revokeID))
-	default:
-		list, err := st.ListTokenSecrets(ctx)
-		if err != nil {
-			return err
-		}
-		for _, t := range list {
-			status := "active"
-			if t.Revoked {
-				status = "revoked " + t.RevokedAt.In(calendar.Zone).Format(time.DateOnly)
-			}
-			fmt.Fprintf(e.stdout, "%d\t%s\t%s\t%s\t%d opened\n", t.ID, t.AgencyCode, t.CreatedAt.In(calendar.Zone).Format(time.DateOnly), status, t.Scanned)
-		}
-		return nil
+		return tokenSecretRevoke(ctx, e, st, revokeID)
 	}
+	return tokenSecretList(ctx, e, st)
+}
+
+// secretAction checks the arguments of `token secret ACTION`: the action, and for revoke the
+// secret's ID.
+func secretAction(fs *flag.FlagSet, agency string) (string, uint64, error) {
+	action := fs.Arg(1)
+	switch action {
+	case "create", "rotate":
+		if fs.NArg() != 2 || strings.TrimSpace(agency) == "" {
+			return "", 0, usagef("token secret %s needs --agency CODE", action)
+		}
+	case "revoke":
+		if fs.NArg() != 3 {
+			return "", 0, usagef("token secret revoke takes the secret's ID (see token secret list)")
+		}
+		id, err := strconv.ParseUint(fs.Arg(2), 10, 24)
+		if err != nil || id == 0 {
+			return "", 0, usagef("token secret revoke: %q is not a secret ID", fs.Arg(2))
+		}
+		return action, id, nil
+	case "list":
+		if fs.NArg() != 2 {
+			return "", 0, usagef("token secret list takes no argument")
+		}
+	default:
+		return "", 0, usagef("unknown token secret action %q: choose create, rotate, revoke or list", action)
+	}
+	return action, 0, nil
+}
+
+// tokenSecretRevoke revokes a secret: its tokens are refused from now on.
+func tokenSecretRevoke(ctx context.Context, e env, st *store.Store, id uint64) error {
+	if err := st.RevokeTokenSecret(ctx, uint32(id)); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("token secret revoke %d: no such active secret", id)
+		}
+		return err
+	}
+	fmt.Fprintf(e.stdout, "revoked token secret %d\n", id)
+	return st.Audit(ctx, "cli", "token_secret.revoke", fmt.Sprintf("secret %d", id))
+}
+
+// tokenSecretList prints every secret: id, agency, creation day, status, tokens opened.
+func tokenSecretList(ctx context.Context, e env, st *store.Store) error {
+	list, err := st.ListTokenSecrets(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range list {
+		status := "active"
+		if t.Revoked {
+			status = "revoked " + calendar.Day(t.RevokedAt)
+		}
+		fmt.Fprintf(e.stdout, "%d\t%s\t%s\t%s\t%d opened\n", t.ID, t.AgencyCode, calendar.Day(t.CreatedAt), status, t.Scanned)
+	}
+	return nil
 }
 
 // tokenSecretCreate makes a secret and prints "ID HEXKEY" on stdout, the one time the key is

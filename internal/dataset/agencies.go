@@ -56,73 +56,91 @@ var agencyColumns = []column{
 // It returns every row, or no rows and an Errors listing every problem.
 func ParseAgencies(file string, r io.Reader, known func(code string) bool) ([]Agency, error) {
 	c := &collector{file: file}
-	// rows holds every row, also rows with problems, so that their
-	// children do not get a second, misleading "unknown parent" error.
-	var rows []Agency
-	var parentLines []int      // where each row's parent_code starts, for messages
-	byCode := map[string]int{} // code → index in rows of its first row
-	dups := newDuplicates("code")
-	t, err := readTable(file, r, agencyColumns, "code, name, level, parent_code", c, func(rw *row) {
-		a := Agency{Line: rw.line}
-		if s, i, fine := rw.required("code"); fine {
-			if p := codeProblem(s); p != "" {
-				rw.errf(i, "code %s %s", quote(s), p)
-			} else {
-				a.Code = s
-				if dups.see(rw, i, s, quote(s)) {
-					byCode[s] = len(rows)
-				}
-			}
-		}
-		if s, i, fine := rw.required("name"); fine {
-			if strings.ContainsFunc(s, unicode.IsControl) {
-				rw.errf(i, "name %s contains a line break or another control character", quote(s))
-			}
-			a.Name = norm.NFC.String(s)
-		}
-		if s, i, fine := rw.required("level"); fine {
-			if p := oneOf(s, Levels...); p != "" {
-				rw.errf(i, "level %s %s", quote(s), p)
-			} else {
-				a.Level = s
-			}
-		}
-		if s, i, fine := rw.value("parent_code"); fine && s != "" {
-			if p := codeProblem(s); p != "" {
-				rw.errf(i, "parent_code %s %s", quote(s), p)
-			} else {
-				a.ParentCode = s
-			}
-		}
-		pl := rw.line
-		if i := rw.col("parent_code"); i >= 0 {
-			pl = rw.lines[i]
-		}
-		rows = append(rows, a)
-		parentLines = append(parentLines, pl)
-	})
+	af := &agencyFile{byCode: map[string]int{}, dups: newDuplicates("code")}
+	t, err := readTable(file, r, agencyColumns, "code, name, level, parent_code", c, af.read)
 	if err != nil {
 		return nil, err
 	}
 	if t == nil {
 		return nil, c.err()
 	}
-	dups.report(c)
-
-	// Parents may be defined further down the file, so they are checked
-	// once every row is read.
+	af.dups.report(c)
 	pc := t.index["parent_code"] + 1
-	for k, a := range rows {
+	af.checkParents(c, pc, known)
+	reportLoops(c, af.rows, af.parentLines, af.byCode, pc)
+
+	// Every row that failed a check added a problem, so without problems
+	// all rows are complete.
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return af.rows, nil
+}
+
+// agencyFile is agencies.csv being read. rows holds every row, also rows with problems, so
+// that their children do not get a second, misleading "unknown parent" error.
+type agencyFile struct {
+	rows        []Agency
+	parentLines []int          // where each row's parent_code starts, for messages
+	byCode      map[string]int // code → index in rows of its first row
+	dups        *duplicates
+}
+
+// read checks one row's fields and keeps the row.
+func (af *agencyFile) read(rw *row) {
+	a := Agency{Line: rw.line}
+	if s, i, fine := rw.required("code"); fine {
+		if p := codeProblem(s); p != "" {
+			rw.errf(i, "code %s %s", quote(s), p)
+		} else {
+			a.Code = s
+			if af.dups.see(rw, i, s, quote(s)) {
+				af.byCode[s] = len(af.rows)
+			}
+		}
+	}
+	if s, i, fine := rw.required("name"); fine {
+		if strings.ContainsFunc(s, unicode.IsControl) {
+			rw.errf(i, "name %s contains a line break or another control character", quote(s))
+		}
+		a.Name = norm.NFC.String(s)
+	}
+	if s, i, fine := rw.required("level"); fine {
+		if p := oneOf(s, Levels...); p != "" {
+			rw.errf(i, "level %s %s", quote(s), p)
+		} else {
+			a.Level = s
+		}
+	}
+	if s, i, fine := rw.value("parent_code"); fine && s != "" {
+		if p := codeProblem(s); p != "" {
+			rw.errf(i, "parent_code %s %s", quote(s), p)
+		} else {
+			a.ParentCode = s
+		}
+	}
+	pl := rw.line
+	if i := rw.col("parent_code"); i >= 0 {
+		pl = rw.lines[i]
+	}
+	af.rows = append(af.rows, a)
+	af.parentLines = append(af.parentLines, pl)
+}
+
+// checkParents checks every parent_code once every row is read, since parents may be defined
+// further down the file; pc is the column of parent_code.
+func (af *agencyFile) checkParents(c *collector, pc int, known func(code string) bool) {
+	for k, a := range af.rows {
 		if a.ParentCode == "" || a.Code == "" {
 			continue
 		}
-		line := parentLines[k]
-		j, inFile := byCode[a.ParentCode]
+		line := af.parentLines[k]
+		j, inFile := af.byCode[a.ParentCode]
 		switch {
 		case a.ParentCode == a.Code:
 			c.addf(line, pc, "parent_code %s is the agency itself", quote(a.ParentCode))
 		case inFile:
-			p := rows[j]
+			p := af.rows[j]
 			if rp, ok := levelRank(p.Level); ok && a.Level != "" && rp > rankOf(a.Level) {
 				c.addf(line, pc, "parent_code %s is a %s agency (line %d), below this %s agency", quote(a.ParentCode), p.Level, p.Line, a.Level)
 			}
@@ -130,14 +148,6 @@ func ParseAgencies(file string, r io.Reader, known func(code string) bool) ([]Ag
 			c.addf(line, pc, "parent_code %s is neither an agency in this file nor a known agency", quote(a.ParentCode))
 		}
 	}
-	reportLoops(c, rows, parentLines, byCode, pc)
-
-	// Every row that failed a check added a problem, so without problems
-	// all rows are complete.
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	return rows, nil
 }
 
 // reportLoops reports every agency on a loop of parents inside the file

@@ -36,85 +36,106 @@ var aggregateColumns = []column{
 // or no rows and an Errors listing every problem.
 func ParseAggregates(file string, r io.Reader, validIndex func(id string) bool) ([]Aggregate, error) {
 	c := &collector{file: file}
-	var out []Aggregate
-	dups := newDuplicates("year, index and basis")
-	// The fraction check needs every percent: remember the first one and
-	// whether any non-zero one exceeds 1.
-	var (
-		sawAboveOne bool
-		fraction    string // first non-zero percent ≤ 1, as written
-		fracLine    int
-	)
-	t, err := readTable(file, r, aggregateColumns, "year, index, basis, percent, n", c, func(rw *row) {
-		a := Aggregate{Line: rw.line}
-		year, okYear := rw.year("year")
-		a.Year = year
-		okIndex := false
-		if s, i, ok := rw.required("index"); ok {
-			switch {
-			case isKnown(validIndex, s):
-				a.Index, okIndex = s, true
-			case s != strings.ToUpper(s) && isKnown(validIndex, strings.ToUpper(s)):
-				rw.errf(i, "index %s is not known; did you mean %q? codes are case-sensitive", quote(s), strings.ToUpper(s))
-			case s != strings.ToLower(s) && isKnown(validIndex, strings.ToLower(s)):
-				rw.errf(i, "index %s is not known; did you mean %q? codes are case-sensitive", quote(s), strings.ToLower(s))
-			default:
-				rw.errf(i, "index %s is not a question code, an aspect code or overall", quote(s))
-			}
-		}
-		okBasis := false
-		if s, i, ok := rw.required("basis"); ok {
-			if prob := oneOf(s, BasisUnweighted, BasisStratified); prob != "" {
-				rw.errf(i, "basis %s %s", quote(s), prob)
-			} else {
-				a.Basis, okBasis = s, true
-			}
-		}
-		if okYear && okIndex && okBasis {
-			dups.see(rw, rw.col("index"), fmt.Sprintf("%d\x00%s\x00%s", year, a.Index, a.Basis), fmt.Sprintf("%d, %s, %s", year, quote(a.Index), a.Basis))
-		}
-		if s, i, ok := rw.required("percent"); ok {
-			v, _, isNum := decimal(s)
-			switch {
-			case !isNum:
-				rw.errf(i, "percent %s is not a number%s", quote(s), numberHint(s, false))
-			case v < 0 || v > 100:
-				rw.errf(i, "percent %s is outside 0–100", s)
-			default:
-				a.Percent = v
-				if v > 1 {
-					sawAboveOne = true
-				} else if v > 0 && fraction == "" {
-					fraction, fracLine = s, rw.lines[i]
-				}
-			}
-		}
-		if s, i, ok := rw.required("n"); ok {
-			v, _, isNum := decimal(s)
-			switch {
-			case !isNum:
-				rw.errf(i, "n %s is not a number%s", quote(s), numberHint(s, false))
-			case v <= 0:
-				rw.errf(i, "n must be positive, not %s", s)
-			default:
-				a.N = v
-			}
-		}
-		out = append(out, a)
-	})
+	af := &aggregateFile{validIndex: validIndex, dups: newDuplicates("year, index and basis")}
+	t, err := readTable(file, r, aggregateColumns, "year, index, basis, percent, n", c, af.read)
 	if err != nil {
 		return nil, err
 	}
-	if t != nil && fraction != "" && !sawAboveOne {
+	if t != nil && af.fraction != "" && !af.sawAboveOne {
 		c.addf(t.headerLine, t.index["percent"]+1,
 			"percent looks like a fraction in every row (%s on line %d); write percent in percent: %s, not %s",
-			fraction, fracLine, asPercent(fraction), fraction)
+			af.fraction, af.fracLine, asPercent(af.fraction), af.fraction)
 	}
-	dups.report(c)
+	af.dups.report(c)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return af.out, nil
+}
+
+// aggregateFile is aggregates.csv being read. The fraction check needs every percent: it
+// remembers the first non-zero one ≤ 1 and whether any exceeds 1.
+type aggregateFile struct {
+	validIndex  func(id string) bool
+	out         []Aggregate
+	dups        *duplicates
+	sawAboveOne bool
+	fraction    string // first non-zero percent ≤ 1, as written
+	fracLine    int
+}
+
+// read checks one row's fields and keeps the row.
+func (af *aggregateFile) read(rw *row) {
+	a := Aggregate{Line: rw.line}
+	year, okYear := rw.year("year")
+	a.Year = year
+	okIndex := af.index(rw, &a)
+	okBasis := false
+	if s, i, ok := rw.required("basis"); ok {
+		if prob := oneOf(s, BasisUnweighted, BasisStratified); prob != "" {
+			rw.errf(i, "basis %s %s", quote(s), prob)
+		} else {
+			a.Basis, okBasis = s, true
+		}
+	}
+	if okYear && okIndex && okBasis {
+		af.dups.see(rw, rw.col("index"), fmt.Sprintf("%d\x00%s\x00%s", year, a.Index, a.Basis), fmt.Sprintf("%d, %s, %s", year, quote(a.Index), a.Basis))
+	}
+	af.percent(rw, &a)
+	if s, i, ok := rw.required("n"); ok {
+		v, _, isNum := decimal(s)
+		switch {
+		case !isNum:
+			rw.errf(i, "n %s is not a number%s", quote(s), numberHint(s, false))
+		case v <= 0:
+			rw.errf(i, "n must be positive, not %s", s)
+		default:
+			a.N = v
+		}
+	}
+	af.out = append(af.out, a)
+}
+
+// index reads the index column, with a hint when only the case is wrong.
+func (af *aggregateFile) index(rw *row, a *Aggregate) bool {
+	s, i, ok := rw.required("index")
+	if !ok {
+		return false
+	}
+	switch {
+	case isKnown(af.validIndex, s):
+		a.Index = s
+		return true
+	case s != strings.ToUpper(s) && isKnown(af.validIndex, strings.ToUpper(s)):
+		rw.errf(i, "index %s is not known; did you mean %q? codes are case-sensitive", quote(s), strings.ToUpper(s))
+	case s != strings.ToLower(s) && isKnown(af.validIndex, strings.ToLower(s)):
+		rw.errf(i, "index %s is not known; did you mean %q? codes are case-sensitive", quote(s), strings.ToLower(s))
+	default:
+		rw.errf(i, "index %s is not a question code, an aspect code or overall", quote(s))
+	}
+	return false
+}
+
+// percent reads the percent column and notes what the fraction check needs.
+func (af *aggregateFile) percent(rw *row, a *Aggregate) {
+	s, i, ok := rw.required("percent")
+	if !ok {
+		return
+	}
+	v, _, isNum := decimal(s)
+	switch {
+	case !isNum:
+		rw.errf(i, "percent %s is not a number%s", quote(s), numberHint(s, false))
+	case v < 0 || v > 100:
+		rw.errf(i, "percent %s is outside 0–100", s)
+	default:
+		a.Percent = v
+		if v > 1 {
+			af.sawAboveOne = true
+		} else if v > 0 && af.fraction == "" {
+			af.fraction, af.fracLine = s, rw.lines[i]
+		}
+	}
 }
 
 // asPercent writes the fraction s (a valid decimal) times 100 with no more

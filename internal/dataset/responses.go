@@ -79,76 +79,91 @@ func ParseResponses(file string, r io.Reader, questions []string, known func(cod
 		}
 	}
 	expected := "response_id, agency_code, channel, submitted_at, the question codes (" + listCodes(questions) + ") and comment"
-	var out []Response
-	dups := newDuplicates("response_id")
-	t, err := readTable(file, r, cols, expected, c, func(rw *row) {
-		p := Response{Line: rw.line, Answers: make([]uint8, len(questions))}
-		if s, i, ok := rw.required("response_id"); ok {
-			if prob := idProblem(s); prob != "" {
-				rw.errf(i, "response_id %s %s", quote(s), prob)
-			} else {
-				p.ID = s
-				dups.see(rw, i, s, quote(s))
-			}
-		}
-		p.AgencyCode, _ = rw.knownCode("agency_code", known)
-		if s, i, ok := rw.required("channel"); ok {
-			if prob := oneOf(s, Channels...); prob != "" {
-				rw.errf(i, "channel %s %s", quote(s), prob)
-			} else {
-				p.Channel = s
-			}
-		}
-		if s, i, ok := rw.required("submitted_at"); ok {
-			if at, prob := parseTime(s); prob != "" {
-				rw.errf(i, "submitted_at %s %s", quote(s), prob)
-			} else if y := calendar.Year(at); y < minYear || y > maxYear {
-				rw.errf(i, "submitted_at %s is in %d, outside %d–%d", quote(s), y, minYear, maxYear)
-			} else {
-				p.SubmittedAt, p.Year = at, y
-			}
-		}
-		for k, q := range questions {
-			s, i, ok := rw.value(q)
-			if !ok || s == "" {
-				continue
-			}
-			if len(s) == 1 && s[0] >= '1' && s[0] <= '5' {
-				p.Answers[k] = s[0] - '0'
-				continue
-			}
-			if _, isInt, _ := integer(s); isInt {
-				tail := ""
-				if strings.Trim(s, "-0") == "" {
-					tail = "; leave the cell empty for no answer"
-				}
-				rw.errf(i, "%s: value %s is outside 1–5%s", q, s, tail)
-				continue
-			}
-			rw.errf(i, "%s: %s is not a whole number 1–5%s", q, quote(s), numberHint(s, true))
-		}
-		if s, i, ok := rw.value("comment"); ok && s != "" {
-			p.Comment = normalizeText(s)
-			if n := utf8.RuneCountInString(p.Comment); n > MaxCommentRunes {
-				rw.errf(i, "comment is %d characters long; the limit is %d", n, MaxCommentRunes)
-			}
-			if ch, bad := controlChar(p.Comment); bad {
-				rw.errf(i, "comment contains the control character %U", ch)
-			}
-		}
-		out = append(out, p)
-	})
+	rf := &responseFile{questions: questions, known: known, dups: newDuplicates("response_id")}
+	t, err := readTable(file, r, cols, expected, c, rf.read)
 	if err != nil {
 		return nil, err
 	}
 	if t != nil && !slices.ContainsFunc(questions, func(q string) bool { return hasColumn(t, q) }) {
 		c.addf(t.headerLine, 0, "no question column: the file needs at least one of %s", listCodes(questions))
 	}
-	dups.report(c)
+	rf.dups.report(c)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return rf.out, nil
+}
+
+// responseFile is responses.csv being read.
+type responseFile struct {
+	questions []string
+	known     func(code string) bool
+	out       []Response
+	dups      *duplicates
+}
+
+// read checks one row's fields and keeps the row.
+func (rf *responseFile) read(rw *row) {
+	p := Response{Line: rw.line, Answers: make([]uint8, len(rf.questions))}
+	if s, i, ok := rw.required("response_id"); ok {
+		if prob := idProblem(s); prob != "" {
+			rw.errf(i, "response_id %s %s", quote(s), prob)
+		} else {
+			p.ID = s
+			rf.dups.see(rw, i, s, quote(s))
+		}
+	}
+	p.AgencyCode, _ = rw.knownCode("agency_code", rf.known)
+	if s, i, ok := rw.required("channel"); ok {
+		if prob := oneOf(s, Channels...); prob != "" {
+			rw.errf(i, "channel %s %s", quote(s), prob)
+		} else {
+			p.Channel = s
+		}
+	}
+	if s, i, ok := rw.required("submitted_at"); ok {
+		if at, prob := parseTime(s); prob != "" {
+			rw.errf(i, "submitted_at %s %s", quote(s), prob)
+		} else if y := calendar.Year(at); y < minYear || y > maxYear {
+			rw.errf(i, "submitted_at %s is in %d, outside %d–%d", quote(s), y, minYear, maxYear)
+		} else {
+			p.SubmittedAt, p.Year = at, y
+		}
+	}
+	rf.answers(rw, &p)
+	if s, i, ok := rw.value("comment"); ok && s != "" {
+		p.Comment = normalizeText(s)
+		if n := utf8.RuneCountInString(p.Comment); n > MaxCommentRunes {
+			rw.errf(i, "comment is %d characters long; the limit is %d", n, MaxCommentRunes)
+		}
+		if ch, bad := controlChar(p.Comment); bad {
+			rw.errf(i, "comment contains the control character %U", ch)
+		}
+	}
+	rf.out = append(rf.out, p)
+}
+
+// answers reads the question columns: 1–5, or empty for no answer.
+func (rf *responseFile) answers(rw *row, p *Response) {
+	for k, q := range rf.questions {
+		s, i, ok := rw.value(q)
+		if !ok || s == "" {
+			continue
+		}
+		if len(s) == 1 && s[0] >= '1' && s[0] <= '5' {
+			p.Answers[k] = s[0] - '0'
+			continue
+		}
+		if _, isInt, _ := integer(s); isInt {
+			tail := ""
+			if strings.Trim(s, "-0") == "" {
+				tail = "; leave the cell empty for no answer"
+			}
+			rw.errf(i, "%s: value %s is outside 1–5%s", q, s, tail)
+			continue
+		}
+		rw.errf(i, "%s: %s is not a whole number 1–5%s", q, quote(s), numberHint(s, true))
+	}
 }
 
 func hasColumn(t *table, name string) bool {

@@ -83,10 +83,17 @@ func readTable(file string, r io.Reader, cols []column, expected string, c *coll
 		return nil, nil
 	}
 
+	t.readRows(cr, each)
+	return t, nil
+}
+
+// readRows calls each for every record after the header that has as many fields as the
+// header and is not blank, reporting the others.
+func (t *table) readRows(cr *csv.Reader, each func(*row)) {
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
-			break
+			return
 		}
 		if err != nil {
 			t.syntaxError(err)
@@ -95,9 +102,9 @@ func readTable(file string, r io.Reader, cols []column, expected string, c *coll
 		line, _ := cr.FieldPos(0)
 		if len(rec) != len(t.header) {
 			if len(rec) > len(t.header) {
-				c.addf(line, 0, "row has %d fields but the header has %d; is a comma inside a text that is not quoted?", len(rec), len(t.header))
+				t.c.addf(line, 0, "row has %d fields but the header has %d; is a comma inside a text that is not quoted?", len(rec), len(t.header))
 			} else {
-				c.addf(line, 0, "row has %d fields but the header has %d", len(rec), len(t.header))
+				t.c.addf(line, 0, "row has %d fields but the header has %d", len(rec), len(t.header))
 			}
 			continue
 		}
@@ -114,7 +121,6 @@ func readTable(file string, r io.Reader, cols []column, expected string, c *coll
 		}
 		each(rw)
 	}
-	return t, nil
 }
 
 func allEmpty(rec []string) bool {

@@ -68,39 +68,7 @@ func WritePDF(w io.Writer, rep *index.Report, m Meta, fonts fs.FS) error {
 		return fmt.Errorf("report: write pdf: %w", err)
 	}
 	p := &pdfDoc{pdf: pdf, m: m, rep: rep}
-	gen := m.generated()
-	pdf.SetTitle(p.m.t("report.title"), true)
-	pdf.SetCreator("sipas", true)
-	pdf.SetLang(m.loc().Tag)
-	// Fixed dates and catalogue order make the same report the same bytes.
-	pdf.SetCreationDate(gen)
-	pdf.SetModificationDate(gen)
-	pdf.SetCatalogSort(true)
-	pdf.SetMargins(pdfMargin, pdfMargin, pdfMargin)
-	pdf.SetAutoPageBreak(true, pdfBottom)
-	date := m.loc().Date(gen)
-	pdf.SetHeaderFunc(func() {
-		if pdf.PageNo() == 1 {
-			return
-		}
-		p.font(false, 7.5)
-		p.color(colMuted)
-		running := fmt.Sprintf("%s · %d", p.m.t("report.title"), rep.Year)
-		if m.Scope != "" {
-			running += " · " + plain(m.Scope)
-		}
-		pdf.CellFormat(0, 4, running, "", 1, "L", false, 0, "")
-		p.color([3]int{})
-		pdf.Ln(2)
-	})
-	pdf.SetFooterFunc(func() {
-		pdf.SetY(-12)
-		p.font(false, 8)
-		p.color(colMuted)
-		pdf.CellFormat(pdfWidth/2, 5, p.m.t("report.generated")+": "+date, "", 0, "L", false, 0, "")
-		pdf.CellFormat(pdfWidth/2, 5, p.m.t("report.page", pdf.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
-		p.color([3]int{})
-	})
+	p.setup()
 	pdf.AddPage()
 
 	p.cover()
@@ -116,6 +84,44 @@ func WritePDF(w io.Writer, rep *index.Report, m Meta, fonts fs.FS) error {
 		return fmt.Errorf("report: write pdf: %w", err)
 	}
 	return nil
+}
+
+// setup sets the document's facts, margins, and the running header and footer of every page.
+func (p *pdfDoc) setup() {
+	pdf, m, rep := p.pdf, p.m, p.rep
+	gen := m.generated()
+	pdf.SetTitle(m.t("report.title"), true)
+	pdf.SetCreator("sipas", true)
+	pdf.SetLang(m.loc().Tag)
+	// Fixed dates and catalogue order make the same report the same bytes.
+	pdf.SetCreationDate(gen)
+	pdf.SetModificationDate(gen)
+	pdf.SetCatalogSort(true)
+	pdf.SetMargins(pdfMargin, pdfMargin, pdfMargin)
+	pdf.SetAutoPageBreak(true, pdfBottom)
+	date := m.loc().Date(gen)
+	pdf.SetHeaderFunc(func() {
+		if pdf.PageNo() == 1 {
+			return
+		}
+		p.font(false, 7.5)
+		p.color(colMuted)
+		running := fmt.Sprintf("%s · %d", m.t("report.title"), rep.Year)
+		if m.Scope != "" {
+			running += " · " + plain(m.Scope)
+		}
+		pdf.CellFormat(0, 4, running, "", 1, "L", false, 0, "")
+		p.color([3]int{})
+		pdf.Ln(2)
+	})
+	pdf.SetFooterFunc(func() {
+		pdf.SetY(-12)
+		p.font(false, 8)
+		p.color(colMuted)
+		pdf.CellFormat(pdfWidth/2, 5, m.t("report.generated")+": "+date, "", 0, "L", false, 0, "")
+		pdf.CellFormat(pdfWidth/2, 5, m.t("report.page", pdf.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
+		p.color([3]int{})
+	})
 }
 
 // pdfDoc draws one report. fpdf records its first error and ignores later
@@ -217,108 +223,127 @@ func (p *pdfDoc) cover() {
 // aspectChart draws the aspect indices as horizontal bars, 0–100 %: this
 // year's with its 95 % interval as a whisker, the baseline's beneath it.
 func (p *pdfDoc) aspectChart() {
-	pdf, m, rep := p.pdf, p.m, p.rep
-	bars, strat := aspectBars(rep, m)
+	pdf, rep := p.pdf, p.rep
+	bars, strat := aspectBars(rep, p.m)
 	if len(bars) == 0 {
 		return
 	}
-	hasBase := rep.Baseline != nil
-	const (
-		labelH = 4.5
-		barH   = 4.5
-		baseH  = 3.0
-		gap    = 2.5
-		valueW = 24.0 // room right of the axis for the value labels
-	)
-	groupH := labelH + barH + gap
-	if hasBase {
-		groupH += baseH + 0.6
+	g := pdfBars{hasBase: rep.Baseline != nil, plotW: pdfWidth - pdfBarValueW}
+	g.groupH = pdfBarLabelH + pdfBarH + pdfBarGap
+	if g.hasBase {
+		g.groupH += pdfBarBaseH + 0.6
 	}
-	legendH, axisH := 10.0, 6.0
+	const legendH, axisH = 10.0, 6.0
 	p.heading(p.m.t("report.chart_title"))
-	p.ensure(legendH + float64(len(bars))*groupH + axisH)
+	p.ensure(legendH + float64(len(bars))*g.groupH + axisH)
+	y := pdf.GetY()
+	p.chartLegend(y, strat)
+	g.top = y + legendH
+	g.bottom = g.top + float64(len(bars))*g.groupH
+	p.chartGrid(g)
+	gy := g.top
+	for _, b := range bars {
+		p.chartBar(g, b, gy)
+		gy += g.groupH
+	}
+	p.draw([3]int{})
+	pdf.SetLineWidth(0.2)
+	pdf.SetXY(pdfMargin, g.bottom+axisH)
+}
 
-	// Legend.
-	x, y := pdfMargin, pdf.GetY()
+// The aspect chart's geometry, in millimetres.
+const (
+	pdfBarLabelH = 4.5
+	pdfBarH      = 4.5
+	pdfBarBaseH  = 3.0
+	pdfBarGap    = 2.5
+	pdfBarValueW = 24.0 // room right of the axis for the value labels
+)
+
+// pdfBars is where the aspect chart's plot is on the page.
+type pdfBars struct {
+	hasBase             bool
+	top, bottom, groupH float64
+	plotW               float64
+}
+
+func (g pdfBars) xAt(f float64) float64 { return pdfMargin + clamp01(f)*g.plotW }
+
+// chartLegend draws the legend at y: this year's colour, the baseline's, the whisker note.
+func (p *pdfDoc) chartLegend(y float64, strat bool) {
+	pdf, m, rep := p.pdf, p.m, p.rep
+	x := pdfMargin
 	p.font(false, 8)
 	p.fill(colThisYear)
 	pdf.Rect(x, y+0.8, 3, 3, "F")
-	lbl := p.m.t("report.chart_year", rep.Year) + " (" + m.basisLabel(strat) + ")"
+	lbl := m.t("report.chart_year", rep.Year) + " (" + m.basisLabel(strat) + ")"
 	pdf.SetXY(x+4, y)
 	pdf.CellFormat(pdf.GetStringWidth(lbl)+6, 4.5, lbl, "", 0, "L", false, 0, "")
-	if hasBase {
+	if rep.Baseline != nil {
 		bx := pdf.GetX()
 		p.fill(colBaseline)
 		pdf.Rect(bx, y+0.8, 3, 3, "F")
 		pdf.SetX(bx + 4)
-		bl := p.m.t("report.chart_year", rep.Baseline.Year)
+		bl := m.t("report.chart_year", rep.Baseline.Year)
 		pdf.CellFormat(pdf.GetStringWidth(bl)+6, 4.5, bl, "", 0, "L", false, 0, "")
 	}
 	pdf.SetXY(x, y+4.5)
 	p.color(colMuted)
-	pdf.CellFormat(0, 4.5, p.m.t("report.chart_ci_note", rep.Year), "", 1, "L", false, 0, "")
+	pdf.CellFormat(0, 4.5, m.t("report.chart_ci_note", rep.Year), "", 1, "L", false, 0, "")
 	p.color([3]int{})
+}
 
-	top := y + legendH
-	plotW := pdfWidth - valueW
-	bottom := top + float64(len(bars))*groupH
-	xAt := func(f float64) float64 { return pdfMargin + clamp01(f)*plotW }
-
-	// Grid and axis labels first, so the bars draw over them.
+// chartGrid draws the grid and the axis labels, first, so the bars draw over them.
+func (p *pdfDoc) chartGrid(g pdfBars) {
+	pdf := p.pdf
 	p.draw(colGrid)
 	pdf.SetLineWidth(0.2)
 	p.font(false, 7)
 	for t := 0; t <= 100; t += 20 {
-		gx := xAt(float64(t) / 100)
-		pdf.Line(gx, top, gx, bottom)
-		s := m.loc().Percent(float64(t)/100, 0)
-		pdf.SetXY(gx-8, bottom+0.5)
-		pdf.CellFormat(16, 4, s, "", 0, "C", false, 0, "")
+		gx := g.xAt(float64(t) / 100)
+		pdf.Line(gx, g.top, gx, g.bottom)
+		pdf.SetXY(gx-8, g.bottom+0.5)
+		pdf.CellFormat(16, 4, p.m.loc().Percent(float64(t)/100, 0), "", 0, "C", false, 0, "")
 	}
+}
 
-	gy := top
-	for _, b := range bars {
-		p.font(true, 8)
-		pdf.SetXY(pdfMargin, gy)
-		pdf.CellFormat(plotW+valueW, labelH, b.title(), "", 0, "L", false, 0, "")
-		by := gy + labelH
-		p.font(false, 7.5)
-		if b.Value != nil {
-			p.fill(colThisYear)
-			pdf.Rect(pdfMargin, by, xAt(*b.Value)-pdfMargin, barH, "F")
-			end := xAt(*b.Value)
-			if b.Low != nil && b.High != nil {
-				lo, hi := xAt(*b.Low), xAt(*b.High)
-				p.draw(colWhisker)
-				pdf.SetLineWidth(0.3)
-				mid := by + barH/2
-				pdf.Line(lo, mid, hi, mid)
-				pdf.Line(lo, mid-1.2, lo, mid+1.2)
-				pdf.Line(hi, mid-1.2, hi, mid+1.2)
-				end = max(end, hi)
-			}
-			pdf.SetXY(end+1, by)
-			pdf.CellFormat(valueW-1, barH, m.pct(b.Value), "", 0, "L", false, 0, "")
-		} else {
-			pdf.SetXY(pdfMargin, by)
-			pdf.CellFormat(plotW, barH, p.m.t("verdict.insufficient_data"), "", 0, "L", false, 0, "")
+// chartBar draws one aspect at gy: its title, this year's bar and whisker, the baseline's bar.
+func (p *pdfDoc) chartBar(g pdfBars, b aspectBar, gy float64) {
+	pdf, m := p.pdf, p.m
+	p.font(true, 8)
+	pdf.SetXY(pdfMargin, gy)
+	pdf.CellFormat(g.plotW+pdfBarValueW, pdfBarLabelH, b.title(), "", 0, "L", false, 0, "")
+	by := gy + pdfBarLabelH
+	p.font(false, 7.5)
+	if b.Value != nil {
+		p.fill(colThisYear)
+		pdf.Rect(pdfMargin, by, g.xAt(*b.Value)-pdfMargin, pdfBarH, "F")
+		end := g.xAt(*b.Value)
+		if b.Low != nil && b.High != nil {
+			lo, hi := g.xAt(*b.Low), g.xAt(*b.High)
+			p.draw(colWhisker)
+			pdf.SetLineWidth(0.3)
+			mid := by + pdfBarH/2
+			pdf.Line(lo, mid, hi, mid)
+			pdf.Line(lo, mid-1.2, lo, mid+1.2)
+			pdf.Line(hi, mid-1.2, hi, mid+1.2)
+			end = max(end, hi)
 		}
-		if hasBase {
-			yb := by + barH + 0.6
-			if b.Baseline != nil {
-				p.fill(colBaseline)
-				pdf.Rect(pdfMargin, yb, xAt(*b.Baseline)-pdfMargin, baseH, "F")
-				p.color(colMuted)
-				pdf.SetXY(xAt(*b.Baseline)+1, yb)
-				pdf.CellFormat(valueW-1, baseH, m.pct(b.Baseline), "", 0, "L", false, 0, "")
-				p.color([3]int{})
-			}
-		}
-		gy += groupH
+		pdf.SetXY(end+1, by)
+		pdf.CellFormat(pdfBarValueW-1, pdfBarH, m.pct(b.Value), "", 0, "L", false, 0, "")
+	} else {
+		pdf.SetXY(pdfMargin, by)
+		pdf.CellFormat(g.plotW, pdfBarH, m.t("verdict.insufficient_data"), "", 0, "L", false, 0, "")
 	}
-	p.draw([3]int{})
-	pdf.SetLineWidth(0.2)
-	pdf.SetXY(pdfMargin, bottom+axisH)
+	if g.hasBase && b.Baseline != nil {
+		yb := by + pdfBarH + 0.6
+		p.fill(colBaseline)
+		pdf.Rect(pdfMargin, yb, g.xAt(*b.Baseline)-pdfMargin, pdfBarBaseH, "F")
+		p.color(colMuted)
+		pdf.SetXY(g.xAt(*b.Baseline)+1, yb)
+		pdf.CellFormat(pdfBarValueW-1, pdfBarBaseH, m.pct(b.Baseline), "", 0, "L", false, 0, "")
+		p.color([3]int{})
+	}
 }
 
 // pdfCol is one column of a PDF table.

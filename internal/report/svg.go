@@ -68,37 +68,68 @@ func (s *svgWriter) text(x, y float64, anchor, fill string, size float64, bold b
 // value as text and a tooltip; <desc> reads the whole chart out.
 func AspectChartSVG(rep *index.Report, m Meta) string {
 	bars, strat := aspectBars(rep, m)
-	hasBase := rep.Baseline != nil
+	g := svgBars{hasBase: rep.Baseline != nil, plotW: svgWidth - svgBarLeft - svgBarValueW}
+	g.groupH = svgBarLabelH + svgBarH + svgBarGap
+	if g.hasBase {
+		g.groupH += svgBarBaseH + 2
+	}
+	height := svgLegendH + float64(len(bars))*g.groupH + svgAxisH
+	if len(bars) == 0 {
+		height = svgLegendH + svgAxisH
+	}
 	id := "sipas-aspects-" + strconv.Itoa(rep.Year)
 	if s := Slug(m.Scope); s != "" {
 		id += "-" + s
 	}
-
-	const (
-		left, valueW   = 16.0, 72.0
-		legendH, axisH = 44.0, 28.0
-		labelH, barH   = 18.0, 16.0
-		baseH, gap     = 9.0, 14.0
-	)
-	groupH := labelH + barH + gap
-	if hasBase {
-		groupH += baseH + 2
-	}
-	plotW := svgWidth - left - valueW
-	height := legendH + float64(len(bars))*groupH + axisH
-	if len(bars) == 0 {
-		height = legendH + axisH
-	}
-	xAt := func(v float64) float64 { return left + clamp01(v)*plotW }
-
 	title := fmt.Sprintf("%s, %d (%s)", m.t("report.chart_title"), rep.Year, m.basisLabel(strat))
+
+	var s svgWriter
+	s.open(id, height, title, aspectChartDesc(rep, m, bars))
+	s.aspectLegend(rep, m, strat)
+	g.top, g.bottom = svgLegendH, height-svgAxisH
+	if len(bars) == 0 {
+		s.text(svgBarLeft, g.top+14, "start", svgMutedText, 12, false, m.t("report.no_aspects"))
+	}
+	for t := 0; t <= 100; t += 20 {
+		x := g.xAt(float64(t) / 100)
+		s.printf(`<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1"/>`, coord(x), coord(g.top), coord(x), coord(g.bottom), svgGrid)
+		s.text(x, g.bottom+16, "middle", svgMutedText, 11, false, m.loc().Percent(float64(t)/100, 0))
+	}
+	y := g.top
+	for _, b := range bars {
+		s.aspectBar(g, rep, m, b, y)
+		y += g.groupH
+	}
+	s.printf(`</svg>`)
+	return s.b.String()
+}
+
+// The aspect chart's geometry, in px.
+const (
+	svgBarLeft, svgBarValueW = 16.0, 72.0
+	svgLegendH, svgAxisH     = 44.0, 28.0
+	svgBarLabelH, svgBarH    = 18.0, 16.0
+	svgBarBaseH, svgBarGap   = 9.0, 14.0
+)
+
+// svgBars is where the aspect chart's plot is.
+type svgBars struct {
+	hasBase             bool
+	top, bottom, groupH float64
+	plotW               float64
+}
+
+func (g svgBars) xAt(v float64) float64 { return svgBarLeft + clamp01(v)*g.plotW }
+
+// aspectChartDesc reads the whole aspect chart out, for <desc>.
+func aspectChartDesc(rep *index.Report, m Meta, bars []aspectBar) string {
 	var desc []string
 	for _, b := range bars {
 		d := fmt.Sprintf("%s: %s %s", b.title(), m.pct(b.Value), m.ci(b.Low, b.High))
 		if b.Value == nil {
 			d = fmt.Sprintf("%s: %s", b.title(), m.t("verdict.insufficient_data"))
 		}
-		if hasBase {
+		if rep.Baseline != nil {
 			d += fmt.Sprintf("; %s: %s", m.t("report.chart_year", rep.Baseline.Year), m.pct(b.Baseline))
 		}
 		desc = append(desc, d)
@@ -106,60 +137,48 @@ func AspectChartSVG(rep *index.Report, m Meta) string {
 	if len(bars) == 0 {
 		desc = append(desc, m.t("report.no_aspects"))
 	}
+	return strings.Join(desc, ". ") + "."
+}
 
-	var s svgWriter
-	s.open(id, height, title, strings.Join(desc, ". ")+".")
-
-	// Legend.
+// aspectLegend writes the legend: this year's colour, the baseline's, the whisker note.
+func (s *svgWriter) aspectLegend(rep *index.Report, m Meta, strat bool) {
+	const left = svgBarLeft
 	s.printf(`<rect x="%s" y="6" width="12" height="12" fill="%s"/>`, coord(left), svgThisYear)
 	s.text(left+18, 16, "start", svgText, 12, false, m.t("report.chart_year", rep.Year)+" ("+m.basisLabel(strat)+")")
-	if hasBase {
+	if rep.Baseline != nil {
 		s.printf(`<rect x="%s" y="6" width="12" height="12" fill="%s"/>`, coord(left+330), svgBaseline)
 		s.text(left+348, 16, "start", svgText, 12, false, m.t("report.chart_year", rep.Baseline.Year))
 	}
 	s.text(left, 34, "start", svgMutedText, 11, false, m.t("report.chart_ci_note", rep.Year))
+}
 
-	top, bottom := legendH, height-axisH
-	if len(bars) == 0 {
-		s.text(left, top+14, "start", svgMutedText, 12, false, m.t("report.no_aspects"))
-	}
-	// Grid and axis.
-	for t := 0; t <= 100; t += 20 {
-		x := xAt(float64(t) / 100)
-		s.printf(`<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1"/>`, coord(x), coord(top), coord(x), coord(bottom), svgGrid)
-		s.text(x, bottom+16, "middle", svgMutedText, 11, false, m.loc().Percent(float64(t)/100, 0))
-	}
-
-	y := top
-	for _, b := range bars {
-		s.text(left, y+13, "start", svgText, 12, true, b.title())
-		by := y + labelH
-		if b.Value != nil {
-			tip := fmt.Sprintf("%s %d: %s %s, n = %s", b.ID, rep.Year, m.pct(b.Value), m.ci(b.Low, b.High), m.count(b.N))
-			s.printf(`<rect x="%s" y="%s" width="%s" height="%s" fill="%s"><title>%s</title></rect>`,
-				coord(left), coord(by), coord(xAt(*b.Value)-left), coord(barH), svgThisYear, esc(tip))
-			end := xAt(*b.Value)
-			if b.Low != nil && b.High != nil {
-				lo, hi, mid := xAt(*b.Low), xAt(*b.High), by+barH/2
-				s.printf(`<path d="M%s %sH%sM%s %sV%sM%s %sV%s" stroke="%s" stroke-width="1.5" fill="none"/>`,
-					coord(lo), coord(mid), coord(hi), coord(lo), coord(mid-5), coord(mid+5), coord(hi), coord(mid-5), coord(mid+5), svgWhisker)
-				end = max(end, hi)
-			}
-			s.text(end+4, by+barH-4, "start", svgText, 12, false, m.pct(b.Value))
-		} else {
-			s.text(left, by+barH-4, "start", svgMutedText, 12, false, m.t("verdict.insufficient_data"))
+// aspectBar writes one aspect at y: its title, this year's bar and whisker, the baseline's bar.
+func (s *svgWriter) aspectBar(g svgBars, rep *index.Report, m Meta, b aspectBar, y float64) {
+	const left, barH, baseH = svgBarLeft, svgBarH, svgBarBaseH
+	s.text(left, y+13, "start", svgText, 12, true, b.title())
+	by := y + svgBarLabelH
+	if b.Value != nil {
+		tip := fmt.Sprintf("%s %d: %s %s, n = %s", b.ID, rep.Year, m.pct(b.Value), m.ci(b.Low, b.High), m.count(b.N))
+		s.printf(`<rect x="%s" y="%s" width="%s" height="%s" fill="%s"><title>%s</title></rect>`,
+			coord(left), coord(by), coord(g.xAt(*b.Value)-left), coord(barH), svgThisYear, esc(tip))
+		end := g.xAt(*b.Value)
+		if b.Low != nil && b.High != nil {
+			lo, hi, mid := g.xAt(*b.Low), g.xAt(*b.High), by+barH/2
+			s.printf(`<path d="M%s %sH%sM%s %sV%sM%s %sV%s" stroke="%s" stroke-width="1.5" fill="none"/>`,
+				coord(lo), coord(mid), coord(hi), coord(lo), coord(mid-5), coord(mid+5), coord(hi), coord(mid-5), coord(mid+5), svgWhisker)
+			end = max(end, hi)
 		}
-		if hasBase && b.Baseline != nil {
-			yb := by + barH + 2
-			tip := fmt.Sprintf("%s %d: %s", b.ID, rep.Baseline.Year, m.pct(b.Baseline))
-			s.printf(`<rect x="%s" y="%s" width="%s" height="%s" fill="%s"><title>%s</title></rect>`,
-				coord(left), coord(yb), coord(xAt(*b.Baseline)-left), coord(baseH), svgBaseline, esc(tip))
-			s.text(xAt(*b.Baseline)+4, yb+baseH-1, "start", svgMutedText, 10, false, m.pct(b.Baseline))
-		}
-		y += groupH
+		s.text(end+4, by+barH-4, "start", svgText, 12, false, m.pct(b.Value))
+	} else {
+		s.text(left, by+barH-4, "start", svgMutedText, 12, false, m.t("verdict.insufficient_data"))
 	}
-	s.printf(`</svg>`)
-	return s.b.String()
+	if g.hasBase && b.Baseline != nil {
+		yb := by + barH + 2
+		tip := fmt.Sprintf("%s %d: %s", b.ID, rep.Baseline.Year, m.pct(b.Baseline))
+		s.printf(`<rect x="%s" y="%s" width="%s" height="%s" fill="%s"><title>%s</title></rect>`,
+			coord(left), coord(yb), coord(g.xAt(*b.Baseline)-left), coord(baseH), svgBaseline, esc(tip))
+		s.text(g.xAt(*b.Baseline)+4, yb+baseH-1, "start", svgMutedText, 10, false, m.pct(b.Baseline))
+	}
 }
 
 // TrendPoint is one month of a trend: the index of the responses of that
@@ -180,14 +199,8 @@ type TrendPoint struct {
 func TrendChartSVG(points []TrendPoint, m Meta) string {
 	pts := slices.DeleteFunc(slices.Clone(points), func(p TrendPoint) bool { return p.Month < 1 || p.Month > 12 })
 	slices.SortStableFunc(pts, func(a, b TrendPoint) int { return a.Month - b.Month })
-
-	const (
-		height                   = 260.0
-		left, right, top, bottom = 48.0, 16.0, 16.0, 40.0
-	)
+	const height, left, right, top, bottom = trendHeight, trendLeft, trendRight, trendTop, trendBottom
 	plotW, plotH := svgWidth-left-right, height-top-bottom
-	xAt := func(month int) float64 { return left + (float64(month)-0.5)*plotW/12 }
-	yAt := func(v float64) float64 { return top + (1-clamp01(v))*plotH }
 
 	title := m.t("report.trend_title")
 	if m.Scope != "" {
@@ -208,19 +221,41 @@ func TrendChartSVG(points []TrendPoint, m Meta) string {
 	var s svgWriter
 	s.open(id, height, title, m.t("report.trend_desc")+". "+strings.Join(desc, "; ")+".")
 	for t := 0; t <= 100; t += 20 {
-		y := yAt(float64(t) / 100)
+		y := trendY(float64(t) / 100)
 		s.printf(`<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1"/>`, coord(left), coord(y), coord(svgWidth-right), coord(y), svgGrid)
 		s.text(left-6, y+4, "end", svgMutedText, 11, false, m.loc().Percent(float64(t)/100, 0))
 	}
 	for month := 1; month <= 12; month++ {
-		s.text(xAt(month), height-bottom+18, "middle", svgMutedText, 11, false, m.t("month."+strconv.Itoa(month)))
+		s.text(trendX(month), height-bottom+18, "middle", svgMutedText, 11, false, m.t("month."+strconv.Itoa(month)))
 	}
 	if len(pts) == 0 {
 		s.text(left+plotW/2, top+plotH/2, "middle", svgMutedText, 13, false, m.t("report.trend_no_data"))
 	}
+	s.trendLine(pts)
+	s.trendPoints(pts, m)
+	s.printf(`</svg>`)
+	return s.b.String()
+}
 
-	// The line joins consecutive months only: a gap in the data stays a
-	// gap rather than a straight line across months nobody measured.
+// The trend chart's geometry, in px.
+const (
+	trendHeight                                  = 260.0
+	trendLeft, trendRight, trendTop, trendBottom = 48.0, 16.0, 16.0, 40.0
+)
+
+// trendX is where month (1–12) sits across, so a month sits in the same place all year.
+func trendX(month int) float64 {
+	return trendLeft + (float64(month)-0.5)*(svgWidth-trendLeft-trendRight)/12
+}
+
+// trendY is where a fraction sits up the 0–100 % axis.
+func trendY(v float64) float64 {
+	return trendTop + (1-clamp01(v))*(trendHeight-trendTop-trendBottom)
+}
+
+// trendLine joins consecutive months only: a gap in the data stays a gap rather than a
+// straight line across months nobody measured.
+func (s *svgWriter) trendLine(pts []TrendPoint) {
 	var path strings.Builder
 	prev := -1
 	for _, p := range pts {
@@ -232,28 +267,30 @@ func TrendChartSVG(points []TrendPoint, m Meta) string {
 		if prev < 0 || p.Month != prev+1 {
 			cmd = "M"
 		}
-		fmt.Fprintf(&path, "%s%s %s", cmd, coord(xAt(p.Month)), coord(yAt(*p.Estimate)))
+		fmt.Fprintf(&path, "%s%s %s", cmd, coord(trendX(p.Month)), coord(trendY(*p.Estimate)))
 		prev = p.Month
 	}
 	if path.Len() > 0 {
 		s.printf(`<path d="%s" stroke="%s" stroke-width="2" fill="none"/>`, path.String(), svgThisYear)
 	}
+}
+
+// trendPoints draws each month's estimate with its whisker, tooltip and value.
+func (s *svgWriter) trendPoints(pts []TrendPoint, m Meta) {
 	for _, p := range pts {
 		if p.Estimate == nil {
 			continue
 		}
-		x := xAt(p.Month)
+		x := trendX(p.Month)
 		if p.Low != nil && p.High != nil {
-			lo, hi := yAt(*p.Low), yAt(*p.High)
+			lo, hi := trendY(*p.Low), trendY(*p.High)
 			s.printf(`<path d="M%s %sV%sM%s %sH%sM%s %sH%s" stroke="%s" stroke-width="1.2" fill="none"/>`,
 				coord(x), coord(lo), coord(hi), coord(x-4), coord(lo), coord(x+4), coord(x-4), coord(hi), coord(x+4), svgWhisker)
 		}
 		s.printf(`<circle cx="%s" cy="%s" r="4" fill="%s"><title>%s</title></circle>`,
-			coord(x), coord(yAt(*p.Estimate)), svgThisYear, esc(m.t("report.month", p.Month)+": "+m.trendValue(p)))
-		s.text(x, yAt(*p.Estimate)-8, "middle", svgText, 10, false, m.pct(p.Estimate))
+			coord(x), coord(trendY(*p.Estimate)), svgThisYear, esc(m.t("report.month", p.Month)+": "+m.trendValue(p)))
+		s.text(x, trendY(*p.Estimate)-8, "middle", svgText, 10, false, m.pct(p.Estimate))
 	}
-	s.printf(`</svg>`)
-	return s.b.String()
 }
 
 // trendValue says one month's value in words.

@@ -238,10 +238,21 @@ func (x *xlsx) summary(sheet string, rep *index.Report, m Meta) {
 		x.put(sheet, row, cell{it.label, x.bold}, it.value)
 		row++
 	}
-
-	// The headline as a small table: the overall index on the headline
-	// basis, then the unweighted diagnostic.
+	row = x.headline(sheet, row+1, rep, m)
 	row++
+	x.put(sheet, row, cell{m.summarySentence(rep), x.boldT})
+	x.merge(sheet, row, 11, 48)
+	if ov := overallIndex(rep); ov != nil && ov.Stratified == nil {
+		row++
+		x.put(sheet, row, cell{m.t("report.unweighted_fallback"), x.wrap})
+		x.merge(sheet, row, 11, 32)
+	}
+	x.widths(sheet, 52, 12, 13, 13, 11, 14, 16, 14, 14, 10, 34)
+}
+
+// headline writes, from row on, the headline as a small table: the overall index on the
+// headline basis, then the unweighted diagnostic. It returns the row after it.
+func (x *xlsx) headline(sheet string, row int, rep *index.Report, m Meta) int {
 	header := []cell{{"", x.header}, {m.t("report.col_estimate"), x.header}, {m.t("report.col_ci_low"), x.header},
 		{m.t("report.col_ci_high"), x.header}, {m.t("report.col_n"), x.header}}
 	if rep.Baseline != nil {
@@ -265,15 +276,7 @@ func (x *xlsx) summary(sheet string, rep *index.Report, m Meta) {
 			row++
 		}
 	}
-	row++
-	x.put(sheet, row, cell{m.summarySentence(rep), x.boldT})
-	x.merge(sheet, row, 11, 48)
-	if ov := overallIndex(rep); ov != nil && ov.Stratified == nil {
-		row++
-		x.put(sheet, row, cell{m.t("report.unweighted_fallback"), x.wrap})
-		x.merge(sheet, row, 11, 32)
-	}
-	x.widths(sheet, 52, 12, 13, 13, 11, 14, 16, 14, 14, 10, 34)
+	return row
 }
 
 // overallRow is one line of the summary's headline table.

@@ -10,6 +10,7 @@ import (
 
 	"sipas/internal/auth"
 	"sipas/internal/calendar"
+	"sipas/internal/dataset"
 	"sipas/internal/receipt"
 )
 
@@ -315,43 +316,9 @@ func (s *Store) SubmitKioskResponse(ctx context.Context, ks KioskSubmission) (Ki
 		if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: submit kiosk response: %w", err)
 		}
-		var agencyID int64
-		var allowAnon, revoked bool
-		err = tx.QueryRowContext(ctx, `SELECT agency_id, allow_without_receipt, revoked_at IS NOT NULL FROM kiosks WHERE id = ?`, ks.KioskID).
-			Scan(&agencyID, &allowAnon, &revoked)
-		if errors.Is(err, sql.ErrNoRows) || revoked {
-			return ErrNotFound
-		}
+		rec, err := kioskRecordFor(ctx, tx, ks, key, now)
 		if err != nil {
-			return fmt.Errorf("store: submit kiosk response: %w", err)
-		}
-		at := ks.AnsweredAt
-		if at.IsZero() || at.After(now.Add(maxAnswerSkew)) || at.Before(now.Add(-maxAnswerAge)) {
-			at = now
-		}
-		rec := kioskRecord{Key: key, KioskID: ks.KioskID, AgencyID: agencyID, Channel: "counter", SubmittedAt: at, Submission: ks.Submission}
-		if ks.Token != "" {
-			var rc Receipt
-			if receipt.IsSigned(ks.Token) {
-				rc, err = acceptSigned(ctx, tx, ks.Token, ks.Policy, now)
-			} else {
-				rc, err = findReceiptTx(ctx, tx, ks.Token.Hash())
-			}
-			if err != nil {
-				return err
-			}
-			if rc.Answered {
-				return receipt.ErrAlreadyUsed
-			}
-			rec.ReceiptID = sql.NullInt64{Int64: rc.ID, Valid: true}
-			rec.AgencyID, rec.Channel = rc.AgencyID, rc.Channel
-		} else {
-			if !allowAnon {
-				return fmt.Errorf("store: kiosk %d takes no answers without a receipt: %w", ks.KioskID, auth.ErrForbidden)
-			}
-			if err := checkAnonRate(ctx, tx, ks.KioskID, at); err != nil {
-				return err
-			}
+			return err
 		}
 		res.ResponseID = newResponseID()
 		rec.ResponseID = res.ResponseID
@@ -369,6 +336,48 @@ func (s *Store) SubmitKioskResponse(ctx context.Context, ks KioskSubmission) (Ki
 		return KioskResult{}, err
 	}
 	return res, nil
+}
+
+// kioskRecordFor checks a kiosk answer inside its transaction and returns what to store: the
+// receipt's agency and channel for an answer with a receipt (which must be unanswered), the
+// kiosk's for one without (which the kiosk must allow, within the rate limit).
+func kioskRecordFor(ctx context.Context, tx *sql.Tx, ks KioskSubmission, key string, now time.Time) (kioskRecord, error) {
+	var agencyID int64
+	var allowAnon, revoked bool
+	err := tx.QueryRowContext(ctx, `SELECT agency_id, allow_without_receipt, revoked_at IS NOT NULL FROM kiosks WHERE id = ?`, ks.KioskID).
+		Scan(&agencyID, &allowAnon, &revoked)
+	if errors.Is(err, sql.ErrNoRows) || revoked {
+		return kioskRecord{}, ErrNotFound
+	}
+	if err != nil {
+		return kioskRecord{}, fmt.Errorf("store: submit kiosk response: %w", err)
+	}
+	at := ks.AnsweredAt
+	if at.IsZero() || at.After(now.Add(maxAnswerSkew)) || at.Before(now.Add(-maxAnswerAge)) {
+		at = now
+	}
+	rec := kioskRecord{Key: key, KioskID: ks.KioskID, AgencyID: agencyID, Channel: dataset.ChannelCounter, SubmittedAt: at, Submission: ks.Submission}
+	if ks.Token == "" {
+		if !allowAnon {
+			return kioskRecord{}, fmt.Errorf("store: kiosk %d takes no answers without a receipt: %w", ks.KioskID, auth.ErrForbidden)
+		}
+		return rec, checkAnonRate(ctx, tx, ks.KioskID, at)
+	}
+	var rc Receipt
+	if receipt.IsSigned(ks.Token) {
+		rc, err = acceptSigned(ctx, tx, ks.Token, ks.Policy, now)
+	} else {
+		rc, err = findReceiptTx(ctx, tx, ks.Token.Hash())
+	}
+	if err != nil {
+		return kioskRecord{}, err
+	}
+	if rc.Answered {
+		return kioskRecord{}, receipt.ErrAlreadyUsed
+	}
+	rec.ReceiptID = sql.NullInt64{Int64: rc.ID, Valid: true}
+	rec.AgencyID, rec.Channel = rc.AgencyID, rc.Channel
+	return rec, nil
 }
 
 // checkAnonRate enforces the limits on answers without a receipt, on the answer times: a

@@ -210,103 +210,131 @@ func jsonKind(k reflect.Kind) string {
 	return "a number"
 }
 
-func (q *Questionnaire) validate() error {
-	var errs []string
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
-	text := func(field string, t Text) {
-		if strings.TrimSpace(t[i18n.Default]) == "" {
-			bad("%s.%s is empty (Vietnamese wording is required)", field, i18n.Default)
+// checker gathers every problem of a definition, so that all are reported at once.
+type checker struct {
+	errs []string
+	seen map[string]string // question, aspect and extra codes → where they were first used
+}
+
+func (c *checker) bad(format string, args ...any) {
+	c.errs = append(c.errs, fmt.Sprintf(format, args...))
+}
+
+// text checks one piece of wording: the default language's is required, every key is a
+// language code and every text valid UTF-8.
+func (c *checker) text(field string, t Text) {
+	if strings.TrimSpace(t[i18n.Default]) == "" {
+		c.bad("%s.%s is empty (Vietnamese wording is required)", field, i18n.Default)
+	}
+	for _, lang := range slices.Sorted(maps.Keys(t)) {
+		if !langCodeRE.MatchString(lang) {
+			c.bad("%s: %q is not a language code (vi, en, …)", field, lang)
 		}
-		for _, lang := range slices.Sorted(maps.Keys(t)) {
-			if !langCodeRE.MatchString(lang) {
-				bad("%s: %q is not a language code (vi, en, …)", field, lang)
-			}
-			if !utf8.ValidString(t[lang]) {
-				bad("%s.%s is not valid UTF-8", field, lang)
-			}
+		if !utf8.ValidString(t[lang]) {
+			c.bad("%s.%s is not valid UTF-8", field, lang)
 		}
 	}
+}
+
+// claim records that where uses code, which no other element may use.
+func (c *checker) claim(code, where string) {
+	if prev, ok := c.seen[code]; ok {
+		c.bad("%s: code %q is already used by %s", where, code, prev)
+	}
+	c.seen[code] = where
+}
+
+func (q *Questionnaire) validate() error {
+	c := &checker{seen: map[string]string{}}
+	q.checkHeader(c)
+	q.checkAspects(c)
+	q.checkExtras(c)
+	if len(c.errs) > 0 {
+		return errors.New(strings.Join(c.errs, "; "))
+	}
+	return nil
+}
+
+// checkHeader checks the id, version, title and answer scale.
+func (q *Questionnaire) checkHeader(c *checker) {
 	if !idRE.MatchString(q.ID) {
-		bad("id %q must be lowercase letters, digits and hyphens", q.ID)
+		c.bad("id %q must be lowercase letters, digits and hyphens", q.ID)
 	}
 	if strings.TrimSpace(q.Version) == "" {
-		bad("version is empty")
+		c.bad("version is empty")
 	}
-	text("title", q.Title)
+	c.text("title", q.Title)
 	if len(q.Scale) != 5 {
-		bad("scale has %d levels, want 5 (values 1–5)", len(q.Scale))
+		c.bad("scale has %d levels, want 5 (values 1–5)", len(q.Scale))
 	}
 	for i, l := range q.Scale {
 		if l.Value != i+1 {
-			bad("scale[%d].value is %d, want %d", i, l.Value, i+1)
+			c.bad("scale[%d].value is %d, want %d", i, l.Value, i+1)
 		}
-		text(fmt.Sprintf("scale[%d].label", i), l.Label)
+		c.text(fmt.Sprintf("scale[%d].label", i), l.Label)
 	}
-	text("not_applicable", q.NotApplicable)
+	c.text("not_applicable", q.NotApplicable)
 	if q.SatisfiedMin < 2 || q.SatisfiedMin > 5 {
-		bad("satisfied_min is %d, want 2–5 (SIPAS: 4)", q.SatisfiedMin)
+		c.bad("satisfied_min is %d, want 2–5 (SIPAS: 4)", q.SatisfiedMin)
 	}
+}
+
+// checkAspects checks the aspects and their questions, and numbers the scored codes.
+func (q *Questionnaire) checkAspects(c *checker) {
 	if len(q.Aspects) == 0 {
-		bad("aspects is empty")
-	}
-	seen := map[string]string{}
-	claim := func(code, where string) {
-		if prev, ok := seen[code]; ok {
-			bad("%s: code %q is already used by %s", where, code, prev)
-		}
-		seen[code] = where
+		c.bad("aspects is empty")
 	}
 	q.codes, q.pos = nil, map[string]int{}
 	for i, a := range q.Aspects {
 		where := fmt.Sprintf("aspects[%d]", i)
 		if !codeRE.MatchString(a.ID) {
-			bad("%s.id %q must be uppercase letters and digits", where, a.ID)
+			c.bad("%s.id %q must be uppercase letters and digits", where, a.ID)
 		}
 		if a.ID == "overall" {
-			bad("%s.id may not be \"overall\"", where)
+			c.bad("%s.id may not be \"overall\"", where)
 		}
-		claim(a.ID, where)
-		text(where+".title", a.Title)
+		c.claim(a.ID, where)
+		c.text(where+".title", a.Title)
 		if len(a.Questions) == 0 {
-			bad("%s (%s) has no questions", where, a.ID)
+			c.bad("%s (%s) has no questions", where, a.ID)
 		}
 		for j, qq := range a.Questions {
 			qw := fmt.Sprintf("%s.questions[%d]", where, j)
 			if !codeRE.MatchString(qq.Code) {
-				bad("%s.code %q must be uppercase letters and digits", qw, qq.Code)
+				c.bad("%s.code %q must be uppercase letters and digits", qw, qq.Code)
 			}
-			claim(qq.Code, qw)
-			text(qw+".text", qq.Text)
+			c.claim(qq.Code, qw)
+			c.text(qw+".text", qq.Text)
 			q.pos[qq.Code] = len(q.codes)
 			q.codes = append(q.codes, qq.Code)
 		}
 	}
+}
+
+// checkExtras checks the unscored questions: expectations and the comment.
+func (q *Questionnaire) checkExtras(c *checker) {
 	if e := q.Expectation; e != nil {
-		claim(e.Code, "expectation")
-		text("expectation.text", e.Text)
+		c.claim(e.Code, "expectation")
+		c.text("expectation.text", e.Text)
 		if len(e.Options) == 0 || e.MaxChoices < 1 || e.MaxChoices > len(e.Options) {
-			bad("expectation needs options and 1 ≤ max_choices ≤ number of options")
+			c.bad("expectation needs options and 1 ≤ max_choices ≤ number of options")
 		}
 		opts := map[string]bool{}
 		for i, o := range e.Options {
 			if o.Code == "" || opts[o.Code] {
-				bad("expectation.options[%d].code %q is empty or repeated", i, o.Code)
+				c.bad("expectation.options[%d].code %q is empty or repeated", i, o.Code)
 			}
 			opts[o.Code] = true
-			text(fmt.Sprintf("expectation.options[%d].text", i), o.Text)
+			c.text(fmt.Sprintf("expectation.options[%d].text", i), o.Text)
 		}
 	}
-	if c := q.Comment; c != nil {
-		claim(c.Code, "comment")
-		text("comment.text", c.Text)
-		if c.MaxLength < 1 || c.MaxLength > 10000 {
-			bad("comment.max_length is %d, want 1–10000", c.MaxLength)
+	if cm := q.Comment; cm != nil {
+		c.claim(cm.Code, "comment")
+		c.text("comment.text", cm.Text)
+		if cm.MaxLength < 1 || cm.MaxLength > 10000 {
+			c.bad("comment.max_length is %d, want 1–10000", cm.MaxLength)
 		}
 	}
-	if len(errs) > 0 {
-		return errors.New(strings.Join(errs, "; "))
-	}
-	return nil
 }
 
 // Catalog is the set of questionnaires the service knows, by ID.

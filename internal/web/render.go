@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"math"
 	"path"
 	"strings"
@@ -54,8 +55,9 @@ func (s *Server) loadStatic() error {
 	})
 }
 
+// funcs are the template functions: the language's words and formats, and small helpers.
 func (s *Server) funcs() template.FuncMap {
-	return template.FuncMap{
+	m := template.FuncMap{
 		"t": s.msgs.T,
 		"asset": func(name string) (string, error) {
 			h, ok := s.static[name]
@@ -64,22 +66,6 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return "/static/" + name + "?v=" + h, nil
 		},
-		"pct":    func(l string, f float64, d int) string { return s.msgs.Locale(l).Percent(f, d) },
-		"num":    func(l string, f float64, d int) string { return s.msgs.Locale(l).Number(f, d) },
-		"points": func(l string, f float64, d int) string { return s.msgs.Locale(l).Points(f, d) },
-		// pctp and ptsp take the report's nullable numbers: nil is written "–".
-		"pctp": func(l string, f *float64, d int) string {
-			if f == nil {
-				return "–"
-			}
-			return s.msgs.Locale(l).Percent(*f, d)
-		},
-		"ptsp": func(l string, f *float64, d int) string {
-			if f == nil {
-				return "–"
-			}
-			return s.msgs.Locale(l).Points(*f, d)
-		},
 		"upperFirst": i18n.UpperFirst,
 		// svg marks a chart of report.AspectChartSVG or TrendChartSVG safe: they escape every
 		// text they hold and write only fixed markup and numbers.
@@ -87,39 +73,15 @@ func (s *Server) funcs() template.FuncMap {
 		// langQuery is "" for the default language, else "?lang=CODE", for links and actions.
 		"langQuery":   s.langQuery,
 		"defaultLang": func() string { return s.msgs.Default().Code },
-		"float": func(v any) float64 {
-			switch n := v.(type) {
-			case int:
-				return float64(n)
-			case int64:
-				return float64(n)
-			case float64:
-				return n
-			}
-			return math.NaN()
-		},
-		"ratio": func(a, b int) float64 { return float64(a) / float64(b) },
-		"sub":   func(a, b int) int { return a - b },
-		"upper": strings.ToUpper,
+		"ratio":       func(a, b int) float64 { return float64(a) / float64(b) },
+		"sub":         func(a, b int) int { return a - b },
+		"upper":       strings.ToUpper,
 		// levels and channels are the one lists of dataset, for the filter forms.
 		"levels":   func() []string { return dataset.Levels },
 		"channels": func() []string { return dataset.Channels },
 		"list":     func(v ...string) []string { return v },
-		"dict": func(kv ...any) (map[string]any, error) {
-			if len(kv)%2 != 0 {
-				return nil, fmt.Errorf("dict needs pairs")
-			}
-			m := map[string]any{}
-			for i := 0; i < len(kv); i += 2 {
-				k, _ := kv[i].(string)
-				m[k] = kv[i+1]
-			}
-			return m, nil
-		},
-		"date": func(l string, t time.Time) string { return s.msgs.Locale(l).Date(t) },
-		"datetime": func(l string, t time.Time) string {
-			return s.msgs.Locale(l).Date(t) + " " + calendar.In(t).Format("15:04")
-		},
+		"dict":     dict,
+		"float":    toFloat,
 		"aspectTitle": func(q *survey.Questionnaire, id, l string) string {
 			if q == nil {
 				return id
@@ -132,6 +94,58 @@ func (s *Server) funcs() template.FuncMap {
 			return id
 		},
 	}
+	maps.Copy(m, s.formatFuncs())
+	return m
+}
+
+// formatFuncs write numbers and dates in a language's conventions; the first argument is the
+// language code. pctp and ptsp take the report's nullable numbers: nil is written "–".
+func (s *Server) formatFuncs() template.FuncMap {
+	nullable := func(format func(l *i18n.Locale, f float64, d int) string) func(string, *float64, int) string {
+		return func(l string, f *float64, d int) string {
+			if f == nil {
+				return "–"
+			}
+			return format(s.msgs.Locale(l), *f, d)
+		}
+	}
+	return template.FuncMap{
+		"pct":    func(l string, f float64, d int) string { return s.msgs.Locale(l).Percent(f, d) },
+		"num":    func(l string, f float64, d int) string { return s.msgs.Locale(l).Number(f, d) },
+		"points": func(l string, f float64, d int) string { return s.msgs.Locale(l).Points(f, d) },
+		"pctp":   nullable((*i18n.Locale).Percent),
+		"ptsp":   nullable((*i18n.Locale).Points),
+		"date":   func(l string, t time.Time) string { return s.msgs.Locale(l).Date(t) },
+		"datetime": func(l string, t time.Time) string {
+			return s.msgs.Locale(l).Date(t) + " " + calendar.In(t).Format("15:04")
+		},
+	}
+}
+
+// dict builds a map from key, value pairs, to pass several values to a partial.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("dict needs pairs")
+	}
+	m := map[string]any{}
+	for i := 0; i < len(kv); i += 2 {
+		k, _ := kv[i].(string)
+		m[k] = kv[i+1]
+	}
+	return m, nil
+}
+
+// toFloat converts a count to a float for num and pct; anything else is NaN ("–").
+func toFloat(v any) float64 {
+	switch n := v.(type) {
+	case int:
+		return float64(n)
+	case int64:
+		return float64(n)
+	case float64:
+		return n
+	}
+	return math.NaN()
 }
 
 // parseTemplates builds one template set per page: layout.html, the partials (*.part.html,

@@ -9,10 +9,18 @@ import (
 	"sipas/internal/auth"
 )
 
-// routes lists every route of the service, grouped by audience: the one place to see what
-// answers where, and behind which middleware.
+// routes lists every route of the service, grouped by audience: this file is the one place
+// to see what answers where, and behind which middleware.
 func (s *Server) routes() {
-	e := s.e
+	s.middleware(s.e)
+	s.citizenRoutes(s.e)
+	s.kioskRoutes(s.e)
+	s.apiRoutes(s.e)
+	s.adminRoutes(s.e)
+}
+
+// middleware is what every request goes through, in this order (STYLE.md §6).
+func (s *Server) middleware(e *echo.Echo) {
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{
 		Skipper: func(c echo.Context) bool { return c.Request().URL.Path == "/admin/" },
 	}))
@@ -27,7 +35,10 @@ func (s *Server) routes() {
 		// sixth of the write path's CPU.
 		Skipper: func(c echo.Context) bool { return c.Request().Method == http.MethodPost && c.Path() == "/s/:token" },
 	}))
+}
 
+// citizenRoutes are the citizens' survey, and the service's own endpoints.
+func (s *Server) citizenRoutes(e *echo.Echo) {
 	e.GET("/", s.handleHome)
 	e.GET("/admin", s.handleHome)
 	e.GET("/healthz", s.handleHealth)
@@ -38,9 +49,11 @@ func (s *Server) routes() {
 	e.GET("/s/:token", s.handleSurveyShow)
 	e.POST("/s/:token", s.handleSurveySubmit, s.submitLimit()...)
 	e.GET("/thanks", s.handleThanks)
+}
 
-	// Counter tablets (kiosk.go). Enrolment and the service worker need no device
-	// credential; everything else needs an enrolled, unrevoked kiosk's cookie.
+// kioskRoutes are the counter tablets' (kiosk.go). Enrolment and the service worker need no
+// device credential; everything else needs an enrolled, unrevoked kiosk's cookie.
+func (s *Server) kioskRoutes(e *echo.Echo) {
 	e.GET("/kiosk/enrol", s.handleKioskEnrolShow)
 	e.POST("/kiosk/enrol", s.handleKioskEnrol)
 	e.GET("/kiosk/sw.js", s.handleKioskServiceWorker)
@@ -51,8 +64,10 @@ func (s *Server) routes() {
 	k.GET("/done", s.handleKioskDone)
 	k.POST("/api/check", s.handleKioskCheck)
 	k.POST("/api/submit", s.handleKioskAPISubmit)
+}
 
-	// Machines: JSON only, API key.
+// apiRoutes are the machines': JSON only, an API key (or, for reports, an official's session).
+func (s *Server) apiRoutes(e *echo.Echo) {
 	api := e.Group("/api/v1")
 	api.POST("/receipts", s.handleReceiptCreate, s.requireAPIKey)
 	api.GET("/receipts/:token/qr.png", s.handleReceiptQRPNG)
@@ -61,8 +76,10 @@ func (s *Server) routes() {
 	api.GET("/responses", s.handleResponsesExport, s.requireReader)
 	api.POST("/sheets", s.handleSheetsAPI, s.requireAPIKey)
 	api.POST("/minted", s.handleMintedReport, s.requireAPIKey)
+}
 
-	// Officials: sessions, roles, CSRF on every form.
+// adminRoutes are the officials' pages: sessions, roles, CSRF on every form.
+func (s *Server) adminRoutes(e *echo.Echo) {
 	admin := e.Group("/admin", s.csrf())
 	admin.GET("/login", s.handleLoginShow)
 	admin.POST("/login", s.handleLoginSubmit)
