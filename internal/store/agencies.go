@@ -24,6 +24,7 @@ type ImportResult struct {
 	Created, Updated, Unchanged int
 }
 
+// String says what an import changed: "2 created, 0 updated, 1 unchanged".
 func (r ImportResult) String() string {
 	return fmt.Sprintf("%d created, %d updated, %d unchanged", r.Created, r.Updated, r.Unchanged)
 }

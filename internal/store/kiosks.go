@@ -38,7 +38,7 @@ const (
 	// AnonMinGap and AnonPerHour limit the answers without a receipt of one kiosk: at most
 	// one within AnonMinGap of another, and AnonPerHour in any hour before an answer.
 	AnonMinGap  = 20 * time.Second
-	AnonPerHour = 60
+	AnonPerHour = 60 // see AnonMinGap
 
 	// maxAnswerAge and maxAnswerSkew bound the answer time a kiosk reports for a queued
 	// answer; outside them the server's clock is used.

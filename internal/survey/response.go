@@ -41,6 +41,7 @@ const (
 // ValidationErrors maps a form field (question code, "comment", or "_form") to a message key.
 type ValidationErrors map[string]string
 
+// Error lists the refused fields with their message keys, sorted by field.
 func (v ValidationErrors) Error() string {
 	keys := make([]string, 0, len(v))
 	for k := range v {
