@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -23,6 +22,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"sipas/internal/index"
+	"sipas/internal/readback"
 	"sipas/internal/survey"
 )
 
@@ -291,22 +291,7 @@ func xlsxOverall(t *testing.T, b []byte) float64 {
 // the page footer.
 func checkPDFWords(t *testing.T, pdf []byte) {
 	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("pdftotext not found (apt-get install -y poppler-utils); set CI=true to make this a failure")
-		}
-		t.Fatalf("pdftotext not found (apt-get install -y poppler-utils): %v", err)
-	}
-	in := filepath.Join(t.TempDir(), "report.pdf")
-	if err := os.WriteFile(in, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.CommandContext(t.Context(), bin, "-enc", "UTF-8", in, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	text := norm.NFC.String(string(out))
+	text := norm.NFC.String(readback.PDFText(t, pdf))
 	for _, w := range []string{"Chỉ số hài lòng", "khoảng tin cậy", "Trang 1/", "Cấp huyện"} {
 		if !strings.Contains(text, w) {
 			t.Errorf("the PDF's text lacks %q\n%.1500s", w, text)

@@ -2,68 +2,18 @@ package main
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"sipas/internal/readback"
 	"sipas/internal/store/storetest"
 )
 
-const chromiumPath = "/usr/bin/chromium"
-
-// newBrowser starts a headless Chromium for chromedp and returns a tab context. Without
-// Chromium the test is skipped locally, and fails on CI (CI=true), so that a missing install
-// step cannot pass unnoticed.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s not found (apt-get install -y chromium); set CI=true to make this a failure", chromiumPath)
-		}
-		t.Fatalf("%s not found (apt-get install -y chromium): %v", chromiumPath, err)
-	}
-	profile, err := os.MkdirTemp("", "sipas-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		// Chromium's helper processes may still write to the profile for a moment after the
-		// browser exits, so removal is retried.
-		for range 50 {
-			if err := os.RemoveAll(profile); err == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		t.Logf("could not remove %s", profile)
-	})
-
-	// One deadline for the whole browser session: a hung page fails the test, not the suite.
-	ctx, cancelTimeout := context.WithTimeout(context.Background(), 45*time.Second)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(profile),
-	)
-	tab, cancelTab := chromedp.NewContext(alloc, chromedp.WithLogf(t.Logf))
-	t.Cleanup(func() {
-		cancelTab()
-		cancelAlloc()
-		cancelTimeout()
-	})
-	return tab
-}
+// newBrowser is a headless Chromium tab with one 45 s deadline (readback.Browser).
+func newBrowser(t *testing.T) context.Context { return readback.Browser(t, 45*time.Second) }
 
 // TestBrowserSurvey is the citizen's loop on a phone: open the QR code's URL, answer a few
 // questions with taps, type a Vietnamese comment, submit, and see the thanks page.

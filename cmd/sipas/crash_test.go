@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"sipas/internal/logtest"
 	"sipas/internal/receipt"
 	_ "sipas/internal/store" // the sqlite driver, to count rows
 )
@@ -88,25 +89,8 @@ func crashChildEnv() []string {
 type crashServer struct {
 	cmd  *exec.Cmd
 	url  string
-	logs *crashLog
+	logs *logtest.Buffer
 	done chan error
-}
-
-type crashLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *crashLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *crashLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // start runs the server on a free loopback port and waits until /healthz answers.
@@ -118,7 +102,7 @@ func (e crashEnv) start(t *testing.T) *crashServer {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	s := &crashServer{url: "http://" + addr, logs: &crashLog{}, done: make(chan error, 1)}
+	s := &crashServer{url: "http://" + addr, logs: &logtest.Buffer{}, done: make(chan error, 1)}
 	s.cmd = exec.Command(e.bin, "serve", "--db", e.db, "--addr", addr, "--submit-rate", "0", "--log-format", "json")
 	s.cmd.Env = crashChildEnv()
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs

@@ -23,15 +23,7 @@ const demoUsage = "demo [--addr 127.0.0.1:8080] [--db sipas-demo.db] [--base-url
 func cmdDemo(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "demo", demoUsage)
 	db := fs.String("db", envOr("SIPAS_DEMO_DB", "sipas-demo.db"), "demo database `file`, recreated at every start (env SIPAS_DEMO_DB)")
-	f := addServeFlags(fs, db)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := f.config()
-	if err != nil {
-		return err
-	}
-	log, err := newLogger(e.stderr, cfg.LogFormat)
+	cfg, log, err := parseServe(e, fs, db, args)
 	if err != nil {
 		return err
 	}

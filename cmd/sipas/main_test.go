@@ -7,17 +7,16 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"sipas/internal/auth"
+	"sipas/internal/logtest"
 	"sipas/internal/store"
 	"sipas/internal/store/storetest"
 )
@@ -341,38 +340,20 @@ func itoa(n int) string {
 	return string(b)
 }
 
-// syncBuffer collects the server log, written from the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // testServer is the real `sipas serve` wiring running in the test process.
 type testServer struct {
 	URL  string // http://127.0.0.1:PORT
 	DB   string
-	Logs *syncBuffer
+	Logs *logtest.Buffer
 }
 
 // startServer runs runServer, the wiring of `sipas serve`, on 127.0.0.1:0 with a temporary
 // database, and stops it through its context when the test ends.
 func startServer(t *testing.T) *testServer {
 	t.Helper()
-	ts := &testServer{DB: filepath.Join(t.TempDir(), "sipas.db"), Logs: &syncBuffer{}}
+	ts := &testServer{DB: filepath.Join(t.TempDir(), "sipas.db"), Logs: &logtest.Buffer{}}
 	cfg := serveConfig{Addr: "127.0.0.1:0", BaseURL: "http://sipas.test", DB: ts.DB, LogFormat: "json"}
-	log := slog.New(slog.NewJSONHandler(ts.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := logtest.JSON(ts.Logs)
 	ctx, stop := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)

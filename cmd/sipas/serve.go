@@ -109,19 +109,26 @@ func (f *serveFlags) config() (serveConfig, error) {
 
 func cmdServe(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "serve", "serve [--addr 127.0.0.1:8080] [--base-url URL] [--db FILE]")
-	f := addServeFlags(fs, dbFlag(fs))
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := f.config()
-	if err != nil {
-		return err
-	}
-	log, err := newLogger(e.stderr, cfg.LogFormat)
+	cfg, log, err := parseServe(e, fs, dbFlag(fs), args)
 	if err != nil {
 		return err
 	}
 	return runServer(ctx, cfg, log, nil)
+}
+
+// parseServe parses the flags `serve` and `demo` share, with db the database flag, and builds
+// the logger the configuration asks for.
+func parseServe(e env, fs *flag.FlagSet, db *string, args []string) (serveConfig, *slog.Logger, error) {
+	f := addServeFlags(fs, db)
+	if err := parseFlags(fs, args); err != nil {
+		return serveConfig{}, nil, err
+	}
+	cfg, err := f.config()
+	if err != nil {
+		return cfg, nil, err
+	}
+	log, err := newLogger(e.stderr, cfg.LogFormat)
+	return cfg, log, err
 }
 
 // startRetention runs the retention loop (retention.go) until the returned stop is called,

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"sipas/internal/readback"
+
 	qrcode "github.com/skip2/go-qrcode"
 )
 
@@ -30,30 +32,6 @@ func MustSurveyURL(tb testing.TB, base string, t Token) string {
 		tb.Fatal(err)
 	}
 	return u
-}
-
-// decodeQR returns what zbarimg reads from the PNG image b. zbar-tools is a
-// test dependency: locally the test is skipped without it, on CI it fails,
-// so that a missing install step cannot pass unnoticed.
-func decodeQR(tb testing.TB, b []byte) string {
-	tb.Helper()
-	zbar, err := exec.LookPath("zbarimg")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			tb.Fatal("zbarimg not installed (apt-get install -y zbar-tools)")
-		}
-		tb.Skip("zbarimg not installed (apt-get install -y zbar-tools)")
-	}
-	f := filepath.Join(tb.TempDir(), "qr.png")
-	if err := os.WriteFile(f, b, 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	// --raw: no charset conversion, so we compare the exact bytes encoded.
-	out, err := exec.CommandContext(tb.Context(), zbar, "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", f).Output()
-	if err != nil {
-		tb.Fatalf("zbarimg: %v", err)
-	}
-	return strings.TrimSuffix(string(out), "\n")
 }
 
 func TestQRVersion(t *testing.T) {
@@ -124,7 +102,7 @@ func TestQRPNG(t *testing.T) {
 					t.Fatalf("image %v, want %d×%d", got, sz.want, sz.want)
 				}
 				assertModules(t, img, MustBitmap(t, u))
-				if got := decodeQR(t, b); got != u {
+				if got := readback.QRImage(t, b); got != u {
 					t.Errorf("zbarimg read %q, want %q", got, u)
 				}
 			})
@@ -281,7 +259,7 @@ func TestQRSVG(t *testing.T) {
 			if err := png.Encode(&buf, img); err != nil {
 				t.Fatal(err)
 			}
-			if got := decodeQR(t, buf.Bytes()); got != u {
+			if got := readback.QRImage(t, buf.Bytes()); got != u {
 				t.Errorf("zbarimg read the SVG's modules as %q, want %q", got, u)
 			}
 
@@ -318,7 +296,7 @@ func rasteriseSVG(t *testing.T, svg []byte, u string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := decodeQR(t, b); got != u {
+	if got := readback.QRImage(t, b); got != u {
 		t.Errorf("zbarimg read the rendered SVG as %q, want %q", got, u)
 	}
 }

@@ -30,22 +30,35 @@ var Formats = []Format{
 }
 
 // FormatByName returns the format called name.
-func FormatByName(name string) (Format, bool) {
-	for _, f := range Formats {
-		if f.Name == name {
+func FormatByName(name string) (Format, bool) { return byName(Formats, name) }
+
+// FormatNames lists the names of Formats, for messages and help: "json, csv, xlsx, pdf".
+func FormatNames() string { return names(Formats) }
+
+// named is a format of either list.
+type named interface{ name() string }
+
+func (f Format) name() string         { return f.Name }
+func (f ResponseFormat) name() string { return f.Name }
+
+// byName returns the format of list called name.
+func byName[F named](list []F, name string) (F, bool) {
+	for _, f := range list {
+		if f.name() == name {
 			return f, true
 		}
 	}
-	return Format{}, false
+	var zero F
+	return zero, false
 }
 
-// FormatNames lists the names of Formats, for messages and help: "json, csv, xlsx, pdf".
-func FormatNames() string {
-	names := make([]string, len(Formats))
-	for i, f := range Formats {
-		names[i] = f.Name
+// names lists the names of list's formats: "csv, xlsx".
+func names[F named](list []F) string {
+	out := make([]string, len(list))
+	for i, f := range list {
+		out[i] = f.name()
 	}
-	return strings.Join(names, ", ")
+	return strings.Join(out, ", ")
 }
 
 // WriteJSON writes rep as the JSON of CONTRACT.md, on one line.
@@ -80,20 +93,7 @@ var ResponseFormats = []ResponseFormat{
 }
 
 // ResponseFormatByName returns the raw export format called name.
-func ResponseFormatByName(name string) (ResponseFormat, bool) {
-	for _, f := range ResponseFormats {
-		if f.Name == name {
-			return f, true
-		}
-	}
-	return ResponseFormat{}, false
-}
+func ResponseFormatByName(name string) (ResponseFormat, bool) { return byName(ResponseFormats, name) }
 
 // ResponseFormatNames lists the names of ResponseFormats: "csv, xlsx".
-func ResponseFormatNames() string {
-	names := make([]string, len(ResponseFormats))
-	for i, f := range ResponseFormats {
-		names[i] = f.Name
-	}
-	return strings.Join(names, ", ")
-}
+func ResponseFormatNames() string { return names(ResponseFormats) }

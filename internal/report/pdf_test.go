@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"sipas/internal/index"
+	"sipas/internal/readback"
 )
 
 // fonts are the fonts the binary embeds (assets/fonts).
@@ -19,9 +19,6 @@ var fonts = os.DirFS("../../assets/fonts")
 // pdfText writes rep as PDF and returns its text as pdftotext reads it.
 func pdfText(t *testing.T, rep *index.Report, m Meta) string {
 	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		t.Skip("pdftotext not installed (Debian package poppler-utils)")
-	}
 	var buf bytes.Buffer
 	if err := WritePDF(&buf, rep, m, fonts); err != nil {
 		t.Fatal(err)
@@ -29,13 +26,7 @@ func pdfText(t *testing.T, rep *index.Report, m Meta) string {
 	if !bytes.HasPrefix(buf.Bytes(), []byte("%PDF-")) {
 		t.Fatal("output does not start with %PDF-")
 	}
-	cmd := exec.CommandContext(t.Context(), "pdftotext", "-enc", "UTF-8", "-", "-")
-	cmd.Stdin = &buf
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return string(out)
+	return readback.PDFText(t, buf.Bytes())
 }
 
 // flat joins the words of s with single spaces, so that a phrase matches

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +14,7 @@ import (
 
 	"sipas/assets"
 	"sipas/internal/i18n"
+	"sipas/internal/readback"
 	"sipas/internal/receipt"
 )
 
@@ -26,19 +25,6 @@ func fonts(t *testing.T) fs.FS {
 		t.Fatal(err)
 	}
 	return f
-}
-
-// need returns the path of a test tool: skipped locally without it, a failure on CI.
-func need(tb testing.TB, name, pkg string) string {
-	tb.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("%s not installed (apt-get install -y %s)", name, pkg)
-		}
-		tb.Skipf("%s not installed (apt-get install -y %s)", name, pkg)
-	}
-	return p
 }
 
 func testLabels(t *testing.T, n int, agency string) []Label {
@@ -61,8 +47,6 @@ func testLabels(t *testing.T, n int, agency string) []Label {
 // TestRenderScans renders 30 labels (a full page and part of a second), rasterises the PDF
 // at 200 dpi as a printer would, and reads every QR code back with zbar.
 func TestRenderScans(t *testing.T) {
-	pdftoppm := need(t, "pdftoppm", "poppler-utils")
-	zbarimg := need(t, "zbarimg", "zbar-tools")
 	labels := testLabels(t, 30, "Ủy ban nhân dân xã Mỹ Hòa Hưng, thành phố Long Xuyên, tỉnh An Giang")
 	var buf bytes.Buffer
 	if err := Render(t.Context(), &buf, fonts(t), labels, Options{L: vi(t), Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}); err != nil {
@@ -71,7 +55,7 @@ func TestRenderScans(t *testing.T) {
 	if !bytes.HasPrefix(buf.Bytes(), []byte("%PDF-")) {
 		t.Fatalf("not a PDF: %.10q", buf.Bytes())
 	}
-	got := decodeSheet(t, pdftoppm, zbarimg, buf.Bytes())
+	_, got := readback.QRCodes(t, buf.Bytes())
 	var want []string
 	for _, l := range labels {
 		want = append(want, l.URL)
@@ -83,17 +67,8 @@ func TestRenderScans(t *testing.T) {
 	}
 
 	// The text is real text, in Vietnamese with its diacritics, and every short code is on it.
-	if pdftotext, err := exec.LookPath("pdftotext"); err == nil {
-		dir := t.TempDir()
-		in := filepath.Join(dir, "s.pdf")
-		if err := os.WriteFile(in, buf.Bytes(), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.CommandContext(t.Context(), pdftotext, "-layout", in, "-").Output()
-		if err != nil {
-			t.Fatalf("pdftotext: %v", err)
-		}
-		text := string(out)
+	{
+		text := readback.PDFText(t, buf.Bytes(), "-layout")
 		for _, w := range []string{"Quét mã QR", "mức độ hài lòng", "Ủy ban nhân dân xã"} {
 			if !strings.Contains(text, w) {
 				t.Errorf("the PDF text lacks %q", w)
@@ -105,38 +80,6 @@ func TestRenderScans(t *testing.T) {
 			}
 		}
 	}
-}
-
-// decodeSheet rasterises pdf with pdftoppm at 200 dpi and returns every QR code zbarimg finds on
-// every page.
-func decodeSheet(tb testing.TB, pdftoppm, zbarimg string, pdf []byte) []string {
-	tb.Helper()
-	dir := tb.TempDir()
-	in := filepath.Join(dir, "sheet.pdf")
-	if err := os.WriteFile(in, pdf, 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	if out, err := exec.CommandContext(tb.Context(), pdftoppm, "-r", "200", "-png", in, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
-		tb.Fatalf("pdftoppm: %v\n%s", err, out)
-	}
-	pages, err := filepath.Glob(filepath.Join(dir, "page*.png"))
-	if err != nil || len(pages) == 0 {
-		tb.Fatalf("pdftoppm wrote no pages (%v)", err)
-	}
-	var codes []string
-	for _, p := range pages {
-		out, err := exec.CommandContext(tb.Context(), zbarimg, "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", p).Output()
-		var ee *exec.ExitError
-		if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 4) { // 4: no code on the page
-			tb.Fatalf("zbarimg %s: %v", filepath.Base(p), err)
-		}
-		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-			if line != "" {
-				codes = append(codes, line)
-			}
-		}
-	}
-	return codes
 }
 
 func TestRenderPages(t *testing.T) {

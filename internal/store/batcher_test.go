@@ -62,20 +62,7 @@ func TestGroupCommitOneTokenHundredTimes(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	ok, used := 0, 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case errors.Is(err, receipt.ErrAlreadyUsed):
-			used++
-		default:
-			t.Errorf("submission %d: %v, want nil or ErrAlreadyUsed", i, err)
-		}
-	}
-	if ok != 1 || used != n-1 {
-		t.Errorf("stored %d and refused %d as used, want 1 and %d", ok, used, n-1)
-	}
+	wantOneStored(t, errs)
 	if got := len(storetest.Responses(t, s)); got != 1 {
 		t.Errorf("%d responses stored, want 1", got)
 	}

@@ -136,20 +136,7 @@ func TestSubmitResponseConcurrentlyOnOneToken(t *testing.T) {
 	close(start)
 	wg.Wait()
 
-	var ok, used int
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case errors.Is(err, receipt.ErrAlreadyUsed):
-			used++
-		default:
-			t.Errorf("goroutine %d: err = %v, want nil or ErrAlreadyUsed", i, err)
-		}
-	}
-	if ok != 1 || used != n-1 {
-		t.Errorf("%d goroutines: %d stored and %d ErrAlreadyUsed, want 1 and %d", n, ok, used, n-1)
-	}
+	wantOneStored(t, errs)
 	if got := len(storetest.Responses(t, s)); got != 1 {
 		t.Errorf("stored %d responses, want 1", got)
 	}
@@ -383,5 +370,25 @@ func TestAggregates(t *testing.T) {
 	}
 	if got, err := s.ListAggregates(ctx, "sipas-quick"); err != nil || len(got) != 0 {
 		t.Errorf("ListAggregates(sipas-quick) = %v, %v; want none", got, err)
+	}
+}
+
+// wantOneStored checks the outcomes of concurrent submissions on one receipt: exactly one
+// stored, every other refused with receipt.ErrAlreadyUsed.
+func wantOneStored(t *testing.T, errs []error) {
+	t.Helper()
+	var ok, used int
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, receipt.ErrAlreadyUsed):
+			used++
+		default:
+			t.Errorf("submission %d: err = %v, want nil or ErrAlreadyUsed", i, err)
+		}
+	}
+	if ok != 1 || used != len(errs)-1 {
+		t.Errorf("%d submissions: %d stored and %d ErrAlreadyUsed, want 1 and %d", len(errs), ok, used, len(errs)-1)
 	}
 }

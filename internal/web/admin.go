@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -29,13 +30,17 @@ func (s *Server) newAdminPage(c echo.Context, titleKey string) adminPage {
 	}
 }
 
-// namesOf maps the agencies' codes to their names.
-func namesOf(agencies []store.Agency) map[string]string {
-	names := make(map[string]string, len(agencies))
-	for _, a := range agencies {
+// agencies lists every agency, and maps their codes to their names for report.NewMeta.
+func (s *Server) agencies(ctx context.Context) ([]store.Agency, map[string]string, error) {
+	list, err := s.store.ListAgencies(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make(map[string]string, len(list))
+	for _, a := range list {
 		names[a.Code] = a.Name
 	}
-	return names
+	return list, names, nil
 }
 
 // flashes are the messages a redirect may ask the next page to show (?flash=KEY). Only these

@@ -6,13 +6,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"sipas/internal/readback"
 	"sipas/internal/store"
 )
 
@@ -47,31 +45,9 @@ func outputText(t *testing.T, ctype string, body []byte) string {
 		}
 		return b.String()
 	case strings.HasPrefix(ctype, "application/pdf"):
-		return pdfText(t, body)
+		return readback.PDFText(t, body)
 	}
 	return string(body)
-}
-
-// pdfText extracts a PDF's text with pdftotext (poppler-utils). Without it the test is skipped
-// locally and fails on CI (CI=true).
-func pdfText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("pdftotext not found (apt-get install -y poppler-utils); set CI=true to make this a failure")
-		}
-		t.Fatalf("pdftotext not found (apt-get install -y poppler-utils): %v", err)
-	}
-	in := filepath.Join(t.TempDir(), "report.pdf")
-	if err := os.WriteFile(in, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.CommandContext(t.Context(), bin, "-enc", "UTF-8", in, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return string(out)
 }
 
 // TestAgencyUserSeesOnlyOwnAgency opens every page and export an agency user has, with every

@@ -4,17 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"image"
 	"image/png"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"sipas/internal/readback"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
 )
@@ -204,7 +202,7 @@ func TestReceiptsAPI(t *testing.T) {
 					t.Errorf("width = %d, want %d", got, want)
 				}
 				want := "HTTPS://SIPAS.EXAMPLE.GOV.VN/S/" + string(f.tok)
-				if got := decodeQR(t, rec.Body.Bytes()); got != want {
+				if got := readback.QRImage(t, rec.Body.Bytes()); got != want {
 					t.Errorf("zbarimg reads %q, want exactly %q", got, want)
 				}
 			},
@@ -219,7 +217,7 @@ func TestReceiptsAPI(t *testing.T) {
 				if cfg.Width != 512 || cfg.Height != 512 {
 					t.Errorf("size = %d×%d, want 512×512", cfg.Width, cfg.Height)
 				}
-				if got, want := decodeQR(t, rec.Body.Bytes()), "HTTPS://SIPAS.EXAMPLE.GOV.VN/S/"+string(f.tok); got != want {
+				if got, want := readback.QRImage(t, rec.Body.Bytes()), "HTTPS://SIPAS.EXAMPLE.GOV.VN/S/"+string(f.tok); got != want {
 					t.Errorf("zbarimg reads %q, want %q", got, want)
 				}
 			},
@@ -296,30 +294,4 @@ func TestHealthzFailsWhenTheDatabaseIsClosed(t *testing.T) {
 	if !strings.Contains(ts.logs.String(), `"level":"ERROR"`) {
 		t.Error("the internal error was not logged")
 	}
-}
-
-// decodeQR returns what zbarimg reads from a PNG. zbar-tools is a test dependency: skipped
-// locally without it, a failure on CI.
-func decodeQR(t *testing.T, b []byte) string {
-	t.Helper()
-	zbar, err := exec.LookPath("zbarimg")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("zbarimg not installed (apt-get install -y zbar-tools)")
-		}
-		t.Skip("zbarimg not installed (apt-get install -y zbar-tools)")
-	}
-	f := filepath.Join(t.TempDir(), "qr.png")
-	if err := os.WriteFile(f, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.CommandContext(t.Context(), zbar, "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", f).Output()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		t.Fatalf("zbarimg: %v: %s", err, ee.Stderr)
-	}
-	if err != nil {
-		t.Fatalf("zbarimg: %v", err)
-	}
-	return strings.TrimSuffix(string(out), "\n")
 }

@@ -43,11 +43,11 @@ func (s *Server) handleDashboard(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	agencies, err := s.store.ListAgencies(ctx)
+	agencies, names, err := s.agencies(ctx)
 	if err != nil {
 		return err
 	}
-	meta := report.NewMeta(s.locale(c), q, qy, namesOf(agencies), s.fonts)
+	meta := report.NewMeta(s.locale(c), q, qy, names, s.fonts)
 	d, err := report.BuildDashboard(ctx, s.store, q, qy, meta)
 	if err != nil {
 		return err // a query the data cannot answer is an Invalid fault; store I/O is internal

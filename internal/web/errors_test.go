@@ -55,6 +55,16 @@ func logLinesWith(t *testing.T, logs string, rec *httptest.ResponseRecorder) []s
 // storeLeaks are what a store failure's error text contains, which no answer may show.
 var storeLeaks = []string{"store:", "no such table", "populations:", "broken_", "disk is full", "storetest"}
 
+// checkNoStoreText fails the test if body shows a store failure's text.
+func checkNoStoreText(t *testing.T, body string) {
+	t.Helper()
+	for _, leak := range append(storeLeaks, leaks...) {
+		if strings.Contains(body, leak) {
+			t.Errorf("the answer shows %q\n%.1500s", leak, body)
+		}
+	}
+}
+
 // TestStoreFailureDuringReport: a report whose data cannot be read is sipas's failure, not
 // the user's: 500 with the generic message, and one log line, with the request id and the
 // cause. (It used to be 422 with the store's error text as the message.)
@@ -79,11 +89,7 @@ func TestStoreFailureDuringReport(t *testing.T) {
 				t.Fatalf("status %d, want 500\n%.800s", rec.Code, rec.Body.String())
 			}
 			body := rec.Body.String()
-			for _, leak := range append(storeLeaks, leaks...) {
-				if strings.Contains(body, leak) {
-					t.Errorf("the answer shows %q\n%.800s", leak, body)
-				}
-			}
+			checkNoStoreText(t, body)
 			if tc.session == nil || strings.HasPrefix(tc.path, "/api/") {
 				checkAPIError(t, rec, "internal")
 				if !strings.Contains(body, e.srv.msgs.T("en", "fault.internal")) {
@@ -148,11 +154,7 @@ func TestImportErrorShowsTheMistake(t *testing.T) {
 		t.Fatalf("store failure: status %d, want 500\n%.1500s", rec.Code, rec.Body.String())
 	}
 	body := rec.Body.String()
-	for _, leak := range append(storeLeaks, leaks...) {
-		if strings.Contains(body, leak) {
-			t.Errorf("the page shows %q\n%.1500s", leak, body)
-		}
-	}
+	checkNoStoreText(t, body)
 	if !strings.Contains(body, e.msg("error.title")) {
 		t.Errorf("the page lacks the generic message\n%.1500s", body)
 	}

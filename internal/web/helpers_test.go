@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"sipas/assets"
+	"sipas/internal/logtest"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
 	"sipas/internal/store/storetest"
@@ -28,30 +28,12 @@ const (
 	testAgencyName = "Sở Tư pháp tỉnh Minh Giang"
 )
 
-// syncBuffer is a log sink that handlers may write from several goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // testServer is the real web.Server over a temporary database, with its log captured.
 type testServer struct {
 	srv  *Server
 	st   *store.Store
 	q    *survey.Questionnaire
-	logs *syncBuffer
+	logs *logtest.Buffer
 	// secrets are tokens, API keys and comments used by the test: none may reach the log.
 	mu      sync.Mutex
 	secrets []string
@@ -80,7 +62,7 @@ func newServer(tb testing.TB, st *store.Store, cfg Config) *testServer {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	cfg.BaseURL = cmpOr(cfg.BaseURL, testBaseURL)
 	if cfg.Assets == nil {
 		cfg.Assets = assets.FS
@@ -89,7 +71,7 @@ func newServer(tb testing.TB, st *store.Store, cfg Config) *testServer {
 		cfg.Surveys = cat
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		cfg.Logger = logtest.JSON(logs)
 	}
 	srv, err := New(cfg, st)
 	if err != nil {

@@ -157,11 +157,7 @@ func (s *Server) kioskError(c echo.Context, err error, code string) error {
 
 // handleKioskBegin handles "POST /kiosk/start": a code (or anon=1), then the survey.
 func (s *Server) handleKioskBegin(c echo.Context) error {
-	form, err := parseForm(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.newKioskPage(c, false)
+	form, p, err := s.kioskForm(c)
 	if err != nil {
 		return err
 	}
@@ -181,6 +177,16 @@ func (s *Server) handleKioskBegin(c echo.Context) error {
 	return s.render(c, http.StatusOK, "kiosk_survey.html", p)
 }
 
+// kioskForm reads a kiosk's posted form and starts the page that answers it.
+func (s *Server) kioskForm(c echo.Context) (url.Values, kioskPage, error) {
+	form, err := parseForm(c)
+	if err != nil {
+		return nil, kioskPage{}, err
+	}
+	p, err := s.newKioskPage(c, false)
+	return form, p, err
+}
+
 // newFormKey is the idempotency key of one plain survey form: a double tap sends it twice,
 // and it is stored once.
 func newFormKey() string {
@@ -194,11 +200,7 @@ var kioskFieldsIgnored = []string{"lang", "receipt", "key"}
 
 // handleKioskSubmit handles "POST /kiosk/submit", the plain form: 303 to the thanks screen.
 func (s *Server) handleKioskSubmit(c echo.Context) error {
-	form, err := parseForm(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.newKioskPage(c, false)
+	form, p, err := s.kioskForm(c)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"sipas/internal/readback"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
 )
@@ -25,51 +26,11 @@ import (
 // 127.0.0.1: enrolment, answers with and without a receipt, the idle reset, and the offline
 // queue. Without Chromium the tests are skipped locally and fail on CI (CI=true).
 
-const kioskChromium = "/usr/bin/chromium"
-
 // kioskBrowser starts a headless Chromium and returns a tab, and the JavaScript errors the
 // pages raised (checked when the test ends).
 func kioskBrowser(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
-	if _, err := os.Stat(kioskChromium); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s not found (apt-get install -y chromium); set CI=true to make this a failure", kioskChromium)
-		}
-		t.Fatalf("%s not found (apt-get install -y chromium): %v", kioskChromium, err)
-	}
-	profile, err := os.MkdirTemp("", "sipas-kiosk-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for range 50 { // helper processes may write to the profile for a moment after exit
-			if os.RemoveAll(profile) == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
-	ctx, cancelTimeout := context.WithTimeout(context.Background(), timeout)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(kioskChromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(1024, 768),
-		chromedp.UserDataDir(profile),
-	)
-	tab, cancelTab := chromedp.NewContext(alloc, chromedp.WithLogf(t.Logf))
-	t.Cleanup(func() {
-		cancelTab()
-		cancelAlloc()
-		cancelTimeout()
-	})
+	tab := readback.Browser(t, timeout, chromedp.WindowSize(1024, 768))
 	if err := chromedp.Do(tab, chromedp.EmulateViewport(1024, 768, chromedp.EmulateTouch)); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"sipas/assets"
 	"sipas/internal/i18n"
+	"sipas/internal/readback"
 	"sipas/internal/store/storetest"
 )
 
@@ -152,7 +153,7 @@ func TestToyLanguageOnEverySurface(t *testing.T) {
 	t.Run("pdf", func(t *testing.T) {
 		var b bytes.Buffer
 		b.ReadFrom(report(t, "pdf").Body)
-		text := pdfText(t, b.Bytes())
+		text := readback.PDFText(t, b.Bytes())
 		words(t, "the PDF", text)
 		numbers(t, "the PDF", text)
 	})
@@ -164,7 +165,7 @@ func TestToyLanguageOnEverySurface(t *testing.T) {
 		if rec.Code != http.StatusOK {
 			t.Fatalf("status %d\n%.300s", rec.Code, rec.Body.String())
 		}
-		words(t, "the sticker sheet", pdfText(t, rec.Body.Bytes()))
+		words(t, "the sticker sheet", readback.PDFText(t, rec.Body.Bytes()))
 	})
 
 	t.Run("kiosk", func(t *testing.T) {

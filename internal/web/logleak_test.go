@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"sipas/internal/logtest"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
 	"sipas/internal/store/storetest"
@@ -15,7 +16,7 @@ import (
 )
 
 // newLoggedServer is newTestServerConfig's server, store, default questionnaire and log.
-func newLoggedServer(t *testing.T, cfg Config) (*Server, *store.Store, *survey.Questionnaire, *syncBuffer) {
+func newLoggedServer(t *testing.T, cfg Config) (*Server, *store.Store, *survey.Questionnaire, *logtest.Buffer) {
 	t.Helper()
 	ts := newTestServerConfig(t, cfg)
 	return ts.srv, ts.st, ts.q, ts.logs

@@ -112,11 +112,11 @@ func (s *Server) knownAgency(ctx context.Context, code *string) error {
 
 // reportMeta is the wording of a report in the request's language (report.NewMeta).
 func (s *Server) reportMeta(c echo.Context, q *survey.Questionnaire, qy report.Query) (report.Meta, error) {
-	agencies, err := s.store.ListAgencies(c.Request().Context())
+	_, names, err := s.agencies(c.Request().Context())
 	if err != nil {
 		return report.Meta{}, err
 	}
-	return report.NewMeta(s.locale(c), q, qy, namesOf(agencies), s.fonts), nil
+	return report.NewMeta(s.locale(c), q, qy, names, s.fonts), nil
 }
 
 // filterForm is the dashboard's and the report API's query: year, baseline and scope.

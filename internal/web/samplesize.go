@@ -37,11 +37,11 @@ func (s *Server) handleSampleSize(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	agencies, err := s.store.ListAgencies(ctx)
+	_, names, err := s.agencies(ctx)
 	if err != nil {
 		return err
 	}
-	plan, err := report.PlanSample(ctx, s.store, q, year, scope, namesOf(agencies), margin)
+	plan, err := report.PlanSample(ctx, s.store, q, year, scope, names, margin)
 	if err != nil {
 		return err
 	}

@@ -2,16 +2,13 @@ package web
 
 import (
 	"bytes"
-	"errors"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"sipas/internal/readback"
 	"sipas/internal/receipt"
 )
 
@@ -113,25 +110,10 @@ func storetestAudit(t *testing.T, e *kioskEnv) []string {
 	return out
 }
 
-// need returns the path of a test tool: skipped locally without it, a failure on CI.
-func need(tb testing.TB, name, pkg string) string {
-	tb.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("%s not installed (apt-get install -y %s)", name, pkg)
-		}
-		tb.Skipf("%s not installed (apt-get install -y %s)", name, pkg)
-	}
-	return p
-}
-
 // TestStickerSheets prints a sheet of 27 stickers (a full A4 page and part of a second) as an
 // agency would, rasterises it at 200 dpi like a scan of the printed page, reads every QR code
 // with zbarimg, and opens each survey.
 func TestStickerSheets(t *testing.T) {
-	pdftoppm := need(t, "pdftoppm", "poppler-utils")
-	zbarimg := need(t, "zbarimg", "zbar-tools")
 	e := newKioskEnv(t, Config{})
 	key, _ := e.apiKey(t)
 	const n = 27
@@ -139,30 +121,9 @@ func TestStickerSheets(t *testing.T) {
 		map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + key})
 	wantStatus(t, rec, http.StatusOK)
 
-	dir := t.TempDir()
-	pdf := filepath.Join(dir, "sheet.pdf")
-	if err := os.WriteFile(pdf, rec.Body.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.CommandContext(t.Context(), pdftoppm, "-r", "200", "-png", pdf, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
-		t.Fatalf("pdftoppm: %v\n%s", err, out)
-	}
-	pages, _ := filepath.Glob(filepath.Join(dir, "page*.png"))
-	if len(pages) != 2 {
-		t.Fatalf("%d pages, want 2 (24 stickers a page)", len(pages))
-	}
-	var urls []string
-	for _, p := range pages {
-		out, err := exec.CommandContext(t.Context(), zbarimg, "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", p).Output()
-		var ee *exec.ExitError
-		if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 4) {
-			t.Fatalf("zbarimg: %v", err)
-		}
-		for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-			if l != "" {
-				urls = append(urls, l)
-			}
-		}
+	pages, urls := readback.QRCodes(t, rec.Body.Bytes())
+	if pages != 2 {
+		t.Fatalf("%d pages, want 2 (24 stickers a page)", pages)
 	}
 	if len(urls) != n {
 		t.Fatalf("zbarimg read %d codes, want %d", len(urls), n)

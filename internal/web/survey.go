@@ -50,15 +50,21 @@ func (s *Server) openReceipt(c echo.Context, code string) (receipt.Token, store.
 
 // handleSurveyShow handles "GET /s/:token": the questionnaire for one receipt.
 func (s *Server) handleSurveyShow(c echo.Context) error {
-	tok, rc, err := s.openReceipt(c, c.Param("token"))
-	if err != nil {
-		return err
-	}
-	q, err := s.surveys.Get(survey.DefaultID)
+	tok, rc, q, err := s.citizenSurvey(c)
 	if err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, "survey.html", s.newSurveyPage(c, tok, rc, q))
+}
+
+// citizenSurvey is the receipt of a citizen's /s/:token and the questionnaire it answers.
+func (s *Server) citizenSurvey(c echo.Context) (receipt.Token, store.Receipt, *survey.Questionnaire, error) {
+	tok, rc, err := s.openReceipt(c, c.Param("token"))
+	if err != nil {
+		return "", store.Receipt{}, nil, err
+	}
+	q, err := s.surveys.Get(survey.DefaultID)
+	return tok, rc, q, err
 }
 
 func (s *Server) newSurveyPage(c echo.Context, tok receipt.Token, rc store.Receipt, q *survey.Questionnaire) surveyPage {
@@ -77,11 +83,7 @@ var formFieldsIgnored = []string{"lang"}
 
 // handleSurveySubmit handles "POST /s/:token": it validates and stores one citizen's answers.
 func (s *Server) handleSurveySubmit(c echo.Context) error {
-	tok, rc, err := s.openReceipt(c, c.Param("token"))
-	if err != nil {
-		return err
-	}
-	q, err := s.surveys.Get(survey.DefaultID)
+	tok, rc, q, err := s.citizenSurvey(c)
 	if err != nil {
 		return err
 	}

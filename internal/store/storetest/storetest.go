@@ -212,30 +212,28 @@ func AuditActions(tb testing.TB, s *store.Store) []string {
 // shown.
 func MustBreakTable(tb testing.TB, s *store.Store, table string) {
 	tb.Helper()
-	db, err := sql.Open("sqlite", "file:"+s.Path()+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		tb.Fatalf("storetest: break %s: %v", table, err)
-	}
-	defer db.Close()
-	if _, err := db.ExecContext(tb.Context(), `ALTER TABLE `+table+` RENAME TO broken_`+table); err != nil {
-		tb.Fatalf("storetest: break %s: %v", table, err)
-	}
+	mustExecBehind(tb, s, `ALTER TABLE `+table+` RENAME TO broken_`+table)
 }
 
 // MustFailWrites makes every insert into and update of a table of s's database fail from now
 // on, as a full disk would, while reads of it still work.
 func MustFailWrites(tb testing.TB, s *store.Store, table string) {
 	tb.Helper()
+	for _, op := range []string{"INSERT", "UPDATE"} {
+		mustExecBehind(tb, s, `CREATE TRIGGER fail_`+op+`_`+table+` BEFORE `+op+` ON `+table+
+			` BEGIN SELECT RAISE(ABORT, 'database or disk is full (storetest)'); END`)
+	}
+}
+
+// mustExecBehind runs a statement on s's database file through a connection of its own.
+func mustExecBehind(tb testing.TB, s *store.Store, query string) {
+	tb.Helper()
 	db, err := sql.Open("sqlite", "file:"+s.Path()+"?_pragma=busy_timeout(10000)")
 	if err != nil {
-		tb.Fatalf("storetest: fail writes of %s: %v", table, err)
+		tb.Fatalf("storetest: %v", err)
 	}
 	defer db.Close()
-	for _, op := range []string{"INSERT", "UPDATE"} {
-		q := `CREATE TRIGGER fail_` + op + `_` + table + ` BEFORE ` + op + ` ON ` + table +
-			` BEGIN SELECT RAISE(ABORT, 'database or disk is full (storetest)'); END`
-		if _, err := db.ExecContext(tb.Context(), q); err != nil {
-			tb.Fatalf("storetest: fail writes of %s: %v", table, err)
-		}
+	if _, err := db.ExecContext(tb.Context(), query); err != nil {
+		tb.Fatalf("storetest: %s: %v", query, err)
 	}
 }
