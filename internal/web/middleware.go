@@ -7,7 +7,6 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -129,5 +128,3 @@ func (s *Server) apiKey(c echo.Context) (store.APIKey, error) {
 	}
 	return k, err
 }
-
-var _ = time.Second

@@ -78,6 +78,7 @@ func (s *Server) funcs() template.FuncMap {
 		"upper":       strings.ToUpper,
 		// levels and channels are the one lists of dataset, for the filter forms.
 		"levels":   func() []string { return dataset.Levels },
+		"roles":    func() []auth.Role { return auth.Roles },
 		"channels": func() []string { return dataset.Channels },
 		"list":     func(v ...string) []string { return v },
 		"dict":     dict,
