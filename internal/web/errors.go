@@ -140,12 +140,12 @@ const ctxFailure = "sipas.failure"
 // handleError is Echo's HTTPErrorHandler: API paths get JSON, pages get a page in the user's
 // language, a refused citizen form its form again.
 func (s *Server) handleError(err error, c echo.Context) {
-	if c.Response().Committed {
-		return
-	}
 	a := classify(err)
 	if a.fault.Kind == fault.Internal {
 		c.Set(ctxFailure, err) // logged once, by requestLogger, with the request id
+	}
+	if c.Response().Committed {
+		return // the answer is on its way; a failure now can only be logged
 	}
 	var fe *formError
 	if errors.As(err, &fe) {
