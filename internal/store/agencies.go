@@ -31,20 +31,10 @@ func (r ImportResult) String() string {
 
 // ListAgencies returns every agency ordered by code.
 func (s *Store) ListAgencies(ctx context.Context) ([]Agency, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, code, name, level, parent_code FROM agencies ORDER BY code`)
-	if err != nil {
-		return nil, fmt.Errorf("store: list agencies: %w", err)
-	}
-	defer rows.Close()
-	var out []Agency
-	for rows.Next() {
-		var a Agency
-		if err := rows.Scan(&a.ID, &a.Code, &a.Name, &a.Level, &a.ParentCode); err != nil {
-			return nil, fmt.Errorf("store: list agencies: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, "list agencies", `SELECT id, code, name, level, parent_code FROM agencies ORDER BY code`, nil,
+		func(r scanner) (a Agency, err error) {
+			return a, r.Scan(&a.ID, &a.Code, &a.Name, &a.Level, &a.ParentCode)
+		})
 }
 
 // FindAgencyByCode returns ErrNotFound for an unknown code.

@@ -51,20 +51,10 @@ type AggregateRow struct {
 
 // ListAggregates returns every imported published index of a survey.
 func (s *Store) ListAggregates(ctx context.Context, surveyID string) ([]AggregateRow, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT year, idx, basis, percent, n FROM aggregates WHERE survey_id = ? ORDER BY year, idx, basis`, surveyID)
-	if err != nil {
-		return nil, fmt.Errorf("store: aggregates: %w", err)
-	}
-	defer rows.Close()
-	var out []AggregateRow
-	for rows.Next() {
-		var a AggregateRow
-		if err := rows.Scan(&a.Year, &a.Index, &a.Basis, &a.Percent, &a.N); err != nil {
-			return nil, fmt.Errorf("store: aggregates: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, "aggregates", `SELECT year, idx, basis, percent, n FROM aggregates WHERE survey_id = ? ORDER BY year, idx, basis`,
+		[]any{surveyID}, func(r scanner) (a AggregateRow, err error) {
+			return a, r.Scan(&a.Year, &a.Index, &a.Basis, &a.Percent, &a.N)
+		})
 }
 
 // Aggregates returns the published indices of one survey and year as fractions, for the

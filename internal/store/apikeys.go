@@ -51,24 +51,15 @@ func (s *Store) FindAPIKeyByHash(ctx context.Context, hash string) (APIKey, erro
 
 // ListAPIKeys returns every key, newest first.
 func (s *Store) ListAPIKeys(ctx context.Context) ([]APIKey, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, name, prefix, created_at, revoked_at IS NOT NULL FROM api_keys ORDER BY id DESC`)
-	if err != nil {
-		return nil, fmt.Errorf("store: list api keys: %w", err)
-	}
-	defer rows.Close()
-	var out []APIKey
-	for rows.Next() {
-		var k APIKey
-		var created string
-		if err := rows.Scan(&k.ID, &k.Name, &k.Prefix, &created, &k.Revoked); err != nil {
-			return nil, fmt.Errorf("store: list api keys: %w", err)
-		}
-		if k.CreatedAt, err = parseTime(created); err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, "list api keys", `SELECT id, name, prefix, created_at, revoked_at IS NOT NULL FROM api_keys ORDER BY id DESC`, nil,
+		func(r scanner) (k APIKey, err error) {
+			var created string
+			if err := r.Scan(&k.ID, &k.Name, &k.Prefix, &created, &k.Revoked); err != nil {
+				return k, err
+			}
+			k.CreatedAt, err = parseTime(created)
+			return k, err
+		})
 }
 
 // RevokeAPIKey marks a key revoked; ErrNotFound if there is no such active key.

@@ -37,22 +37,13 @@ func (s *Store) ListAudit(ctx context.Context, action string, limit int) ([]Audi
 		q += ` WHERE action = ?`
 		args = append(args, action)
 	}
-	rows, err := s.r.QueryContext(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("store: list audit: %w", err)
-	}
-	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var e AuditEntry
-		var at string
-		if err := rows.Scan(&at, &e.Actor, &e.Action, &e.Detail); err != nil {
-			return nil, fmt.Errorf("store: list audit: %w", err)
-		}
-		if e.At, err = parseTime(at); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, "list audit", q+` ORDER BY id DESC LIMIT ?`, append(args, limit),
+		func(r scanner) (e AuditEntry, err error) {
+			var at string
+			if err := r.Scan(&at, &e.Actor, &e.Action, &e.Detail); err != nil {
+				return e, err
+			}
+			e.At, err = parseTime(at)
+			return e, err
+		})
 }

@@ -87,7 +87,7 @@ const kioskColumns = `k.id, k.agency_id, a.code, a.name, k.counter, k.survey_id,
 	k.allow_without_receipt, k.enrol_expires_at, k.device_hash IS NOT NULL, k.enrolled_at, k.last_seen_at,
 	k.created_at, k.revoked_at IS NOT NULL`
 
-func scanKiosk(row interface{ Scan(...any) error }) (Kiosk, error) {
+func scanKiosk(row scanner) (Kiosk, error) {
 	var k Kiosk
 	var expires, enrolled, seen sql.NullString
 	var created string
@@ -181,21 +181,8 @@ func (s *Store) findKiosk(ctx context.Context, where string, arg any) (Kiosk, er
 
 // ListKiosks returns every kiosk, newest first.
 func (s *Store) ListKiosks(ctx context.Context) ([]Kiosk, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+kioskColumns+`
-		FROM kiosks k JOIN agencies a ON a.id = k.agency_id ORDER BY k.id DESC`)
-	if err != nil {
-		return nil, fmt.Errorf("store: list kiosks: %w", err)
-	}
-	defer rows.Close()
-	var out []Kiosk
-	for rows.Next() {
-		k, err := scanKiosk(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list kiosks: %w", err)
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, "list kiosks", `SELECT `+kioskColumns+`
+		FROM kiosks k JOIN agencies a ON a.id = k.agency_id ORDER BY k.id DESC`, nil, scanKiosk)
 }
 
 // RenewKioskEnrolment gives a kiosk a new enrolment code, valid for EnrolValidity, to enrol

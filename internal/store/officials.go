@@ -15,7 +15,7 @@ var ErrExists = errors.New("store: already exists")
 
 const officialColumns = `o.id, o.email, o.name, o.role, COALESCE(o.agency_id, 0), COALESCE(a.code, ''), o.disabled`
 
-func scanOfficial(row interface{ Scan(...any) error }) (auth.Official, error) {
+func scanOfficial(row scanner) (auth.Official, error) {
 	var o auth.Official
 	var role string
 	err := row.Scan(&o.ID, &o.Email, &o.Name, &role, &o.AgencyID, &o.AgencyCode, &o.Disabled)

@@ -71,7 +71,7 @@ func createReceipt(ctx context.Context, tx *sql.Tx, nr NewReceipt, now time.Time
 
 const receiptColumns = `r.id, r.agency_id, a.code, a.name, r.procedure, r.channel, r.source, r.issued_at, r.answered_at IS NOT NULL`
 
-func scanReceipt(row interface{ Scan(...any) error }) (Receipt, error) {
+func scanReceipt(row scanner) (Receipt, error) {
 	var r Receipt
 	var issued string
 	if err := row.Scan(&r.ID, &r.AgencyID, &r.AgencyCode, &r.AgencyName, &r.Procedure, &r.Channel, &r.Source, &issued, &r.Answered); err != nil {
@@ -111,20 +111,10 @@ func (s *Store) ResponseRates(ctx context.Context, year int, agencyCode string) 
 		q += ` AND a.code = ?`
 		args = append(args, agencyCode)
 	}
-	rows, err := s.r.QueryContext(ctx, q+` GROUP BY a.code ORDER BY a.code`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: response rates: %w", err)
-	}
-	defer rows.Close()
-	var out []report.ResponseRate
-	for rows.Next() {
-		var r report.ResponseRate
-		if err := rows.Scan(&r.AgencyCode, &r.Issued, &r.Answered); err != nil {
-			return nil, fmt.Errorf("store: response rates: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, "response rates", q+` GROUP BY a.code ORDER BY a.code`, args,
+		func(r scanner) (rr report.ResponseRate, err error) {
+			return rr, r.Scan(&rr.AgencyCode, &rr.Issued, &rr.Answered)
+		})
 }
 
 // findReceiptTx is FindReceiptByTokenHash on a pool or inside a transaction.

@@ -46,24 +46,10 @@ func (s *Store) Refusals(ctx context.Context, since time.Time) ([]receipt.Refusa
 	if err := s.flushRefusals(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT day, reason, count FROM refusals WHERE day >= ? ORDER BY day, reason`,
-		calendar.Day(since))
-	if err != nil {
-		return nil, fmt.Errorf("store: refusals: %w", err)
-	}
-	defer rows.Close()
-	var out []receipt.RefusalCount
-	for rows.Next() {
-		var rc receipt.RefusalCount
-		if err := rows.Scan(&rc.Day, &rc.Reason, &rc.Count); err != nil {
-			return nil, fmt.Errorf("store: refusals: %w", err)
-		}
-		out = append(out, rc)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: refusals: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.r, "refusals", `SELECT day, reason, count FROM refusals WHERE day >= ? ORDER BY day, reason`,
+		[]any{calendar.Day(since)}, func(r scanner) (rc receipt.RefusalCount, err error) {
+			return rc, r.Scan(&rc.Day, &rc.Reason, &rc.Count)
+		})
 }
 
 // flushRefusals writes the buffered counts in one transaction. On failure they are kept for

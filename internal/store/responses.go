@@ -169,21 +169,9 @@ func (s *Store) CountResponses(ctx context.Context) (int, error) {
 
 // Years returns the years that have responses of a survey, newest first.
 func (s *Store) Years(ctx context.Context, surveyID string) ([]int, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT year FROM responses WHERE survey_id = ?
-		UNION SELECT DISTINCT year FROM aggregates WHERE survey_id = ? ORDER BY 1 DESC`, surveyID, surveyID)
-	if err != nil {
-		return nil, fmt.Errorf("store: years: %w", err)
-	}
-	defer rows.Close()
-	var out []int
-	for rows.Next() {
-		var y int
-		if err := rows.Scan(&y); err != nil {
-			return nil, fmt.Errorf("store: years: %w", err)
-		}
-		out = append(out, y)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, "years", `SELECT DISTINCT year FROM responses WHERE survey_id = ?
+		UNION SELECT DISTINCT year FROM aggregates WHERE survey_id = ? ORDER BY 1 DESC`, []any{surveyID, surveyID},
+		func(r scanner) (y int, err error) { return y, r.Scan(&y) })
 }
 
 // ImportedResponse is one imported row, its answers already encoded.

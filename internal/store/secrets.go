@@ -74,7 +74,7 @@ func (s *Store) CreateTokenSecret(ctx context.Context, agencyCode string, key []
 const secretColumns = `t.id, t.agency_id, a.code, a.name, t.created_at, t.revoked_at,
 	(SELECT count(*) FROM receipts r WHERE r.secret_id = t.id)`
 
-func scanSecret(row interface{ Scan(...any) error }) (TokenSecret, error) {
+func scanSecret(row scanner) (TokenSecret, error) {
 	var t TokenSecret
 	var created string
 	var revoked sql.NullString
@@ -109,21 +109,8 @@ func (s *Store) FindTokenSecret(ctx context.Context, id uint32) (TokenSecret, er
 
 // ListTokenSecrets returns every secret, by agency and newest first, without keys.
 func (s *Store) ListTokenSecrets(ctx context.Context) ([]TokenSecret, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+secretColumns+`
-		FROM token_secrets t JOIN agencies a ON a.id = t.agency_id ORDER BY a.code, t.id DESC`)
-	if err != nil {
-		return nil, fmt.Errorf("store: list token secrets: %w", err)
-	}
-	defer rows.Close()
-	var out []TokenSecret
-	for rows.Next() {
-		t, err := scanSecret(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list token secrets: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, "list token secrets", `SELECT `+secretColumns+`
+		FROM token_secrets t JOIN agencies a ON a.id = t.agency_id ORDER BY a.code, t.id DESC`, nil, scanSecret)
 }
 
 // RevokeTokenSecret stops a secret: tokens it signed are refused from now on, even those
@@ -267,25 +254,14 @@ type MintedDay struct {
 // ListMinted returns the reported and scanned minted tokens per agency and day, newest first,
 // at most limit rows.
 func (s *Store) ListMinted(ctx context.Context, limit int) ([]MintedDay, error) {
-	rows, err := s.r.QueryContext(ctx, `
+	return queryAll(ctx, s.r, "list minted", `
 		SELECT a.code, d.day, coalesce(m.count, -1),
 			(SELECT count(*) FROM receipts r WHERE r.agency_id = d.agency_id AND r.minted_day = d.day)
 		FROM (SELECT agency_id, day FROM minted_counts
 			UNION SELECT agency_id, minted_day FROM receipts WHERE minted_day IS NOT NULL) d
 		JOIN agencies a ON a.id = d.agency_id
 		LEFT JOIN minted_counts m ON m.agency_id = d.agency_id AND m.day = d.day
-		ORDER BY d.day DESC, a.code LIMIT ?`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: list minted: %w", err)
-	}
-	defer rows.Close()
-	var out []MintedDay
-	for rows.Next() {
-		var m MintedDay
-		if err := rows.Scan(&m.AgencyCode, &m.Day, &m.Reported, &m.Scanned); err != nil {
-			return nil, fmt.Errorf("store: list minted: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+		ORDER BY d.day DESC, a.code LIMIT ?`, []any{limit}, func(r scanner) (m MintedDay, err error) {
+		return m, r.Scan(&m.AgencyCode, &m.Day, &m.Reported, &m.Scanned)
+	})
 }
