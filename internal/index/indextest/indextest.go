@@ -1,4 +1,4 @@
-// Package indextest holds the reference comparison of /shared/refdata for
+// Package indextest holds the reference comparison of testdata/refdata for
 // tests: it maps every field of R's expected JSON (refdata/README.md "Where
 // each report field is in the expected JSON") onto the report JSON of
 // CONTRACT.md and compares them with the README's tolerances.
