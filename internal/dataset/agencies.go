@@ -47,6 +47,7 @@ func ParseAgencies(file string, r io.Reader, known func(code string) bool) ([]Ag
 	t, err := readTable(file, r, agencyColumns, "code, name, level, parent_code", c, func(rw *row) {
 		a := Agency{Line: rw.line}
 		if s, i, fine := rw.required("code"); fine {
+			s = norm.NFC.String(s) // a code typed in decomposed Unicode is the same code
 			if p := codeProblem(s); p != "" {
 				rw.errf(i, "code %s %s", quote(s), p)
 			} else {
@@ -70,6 +71,7 @@ func ParseAgencies(file string, r io.Reader, known func(code string) bool) ([]Ag
 			}
 		}
 		if s, i, fine := rw.value("parent_code"); fine && s != "" {
+			s = norm.NFC.String(s)
 			if p := codeProblem(s); p != "" {
 				rw.errf(i, "parent_code %s %s", quote(s), p)
 			} else {

@@ -21,23 +21,34 @@ type Aggregate struct {
 	Basis   string  // BasisUnweighted or BasisStratified
 	Percent float64 // the published index in percent, 0–100 (83.02, not 0.8302)
 	N       float64 // respondents it was computed from, > 0
-	Line    int     // line of the row in the file
+	// SE is the published standard error in percent (optional column se,
+	// METHODS §13); nil when not published.
+	SE *float64
+	// AgencyCode is the former unit the figure was published for (optional
+	// column agency_code, METHODS §11); "" for the whole scope.
+	AgencyCode string
+	Line       int // line of the row in the file
 }
 
 var aggregateColumns = []column{
 	{"year", true}, {"index", true}, {"basis", true}, {"percent", true}, {"n", true},
+	{"se", false}, {"agency_code", false},
 }
 
-// ParseAggregates reads aggregates.csv (year,index,basis,percent,n). Each
-// index must be one for which validIndex returns true (a nil validIndex
-// accepts none), and each (year, index, basis) may appear once. A file in
-// which every non-zero percent is at most 1 was almost surely written in
-// fractions and is refused with one error saying so. It returns every row,
-// or no rows and an Errors listing every problem.
-func ParseAggregates(file string, r io.Reader, validIndex func(id string) bool) ([]Aggregate, error) {
+// ParseAggregates reads aggregates.csv (year,index,basis,percent,n and the
+// optional se and agency_code). Each index must be one for which validIndex
+// returns true (a nil validIndex accepts none) and each agency_code one for
+// which known does; each (year, index, basis, agency_code) may appear once,
+// and one (year, index, basis) is published either for the whole scope or
+// for former units, not both. A file in which every non-zero percent is at
+// most 1 was almost surely written in fractions and is refused with one
+// error saying so. It returns every row, or no rows and an Errors listing
+// every problem.
+func ParseAggregates(file string, r io.Reader, validIndex, known func(id string) bool) ([]Aggregate, error) {
 	c := &collector{file: file}
 	var out []Aggregate
 	dups := newDuplicates("year, index and basis")
+	scopes := map[string]*scopeUse{} // year, index, basis → how it is published
 	// The fraction check needs every percent: remember the first one and
 	// whether any non-zero one exceeds 1.
 	var (
@@ -70,8 +81,31 @@ func ParseAggregates(file string, r io.Reader, validIndex func(id string) bool) 
 				a.Basis, okBasis = s, true
 			}
 		}
-		if okYear && okIndex && okBasis {
-			dups.see(rw, rw.col("index"), fmt.Sprintf("%d\x00%s\x00%s", year, a.Index, a.Basis), fmt.Sprintf("%d, %s, %s", year, quote(a.Index), a.Basis))
+		okUnit := true
+		if s, _, present := rw.value("agency_code"); present && s != "" {
+			a.AgencyCode, okUnit = rw.knownCode("agency_code", known)
+		}
+		if okYear && okIndex && okBasis && okUnit {
+			key := fmt.Sprintf("%d\x00%s\x00%s", year, a.Index, a.Basis)
+			shown := fmt.Sprintf("%d, %s, %s", year, quote(a.Index), a.Basis)
+			unitShown := shown
+			if a.AgencyCode != "" {
+				unitShown += " for " + quote(a.AgencyCode)
+			}
+			if dups.see(rw, rw.col("index"), key+"\x00"+a.AgencyCode, unitShown) {
+				seeScope(rw, scopes, key, shown, a.AgencyCode)
+			}
+		}
+		if s, i, present := rw.value("se"); present && s != "" {
+			v, _, isNum := decimal(s)
+			switch {
+			case !isNum:
+				rw.errf(i, "se %s is not a number%s", quote(s), numberHint(s, false))
+			case v < 0 || v > 100:
+				rw.errf(i, "se %s is outside 0–100 (a standard error in percent, like percent)", s)
+			default:
+				a.SE = &v
+			}
 		}
 		if s, i, ok := rw.required("percent"); ok {
 			v, _, isNum := decimal(s)
@@ -115,6 +149,35 @@ func ParseAggregates(file string, r io.Reader, validIndex func(id string) bool) 
 		return nil, err
 	}
 	return out, nil
+}
+
+// scopeUse remembers how one (year, index, basis) is published: for the
+// whole scope (on line whole) or for former units (first on line unit).
+type scopeUse struct{ whole, unit int }
+
+// seeScope reports a figure for the whole scope next to figures of former
+// units for the same year, index and basis (METHODS §11: one or the other).
+func seeScope(rw *row, scopes map[string]*scopeUse, key, shown, unit string) {
+	u := scopes[key]
+	if u == nil {
+		u = &scopeUse{}
+		scopes[key] = u
+	}
+	col := rw.col("agency_code")
+	if col < 0 {
+		col = rw.col("index")
+	}
+	switch {
+	case unit == "" && u.unit > 0:
+		rw.errf(col, "%s is given for former units (line %d) and for the whole scope here: give one or the other", shown, u.unit)
+	case unit != "" && u.whole > 0:
+		rw.errf(col, "%s is given for the whole scope (line %d) and for former unit %s here: give one or the other", shown, u.whole, quote(unit))
+	}
+	if unit == "" && u.whole == 0 {
+		u.whole = rw.line
+	} else if unit != "" && u.unit == 0 {
+		u.unit = rw.line
+	}
 }
 
 // asPercent writes the fraction s (a valid decimal) times 100 with no more

@@ -35,7 +35,7 @@ func (s *Store) ImportFile(ctx context.Context, q *survey.Questionnaire, kind, n
 		}
 		return s.ImportPopulations(ctx, list)
 	case "aggregates":
-		list, err := dataset.ParseAggregates(name, r, q.IsIndex)
+		list, err := dataset.ParseAggregates(name, r, q.IsIndex, isKnown)
 		if err != nil {
 			return ImportResult{}, err
 		}
