@@ -20,40 +20,48 @@ const MinSmallAreas = 10
 
 // SmallAreaWarning is a plain code for a condition that weakens or
 // prevents the model estimates; the report layer words it for officials.
+// The codes, in SmallArea.Warnings in the order they were found:
+// "few_areas", "baseline_incomplete", "baseline_singular", "no_model",
+// "not_converged", "sigma2_u_zero" (the constants below say what each
+// means and what is still computed).
 type SmallAreaWarning string
 
-// The warnings of a SmallArea result (METHODS §14 "Guards"). Estimates are
-// still computed where they can be:
-//   - WarnFewAreas: fewer than MinSmallAreas areas have answers; the model
-//     is fitted if it can be, but σ²_u and the MSEs are shaky.
-//   - WarnNotConverged: Fisher scoring did not meet the tolerance within
-//     FHMaxIter steps; sigma2_u, beta and every model field are null and
-//     only the direct estimates (and ψ) are given.
-//   - WarnSigma2uZero: the REML σ²_u is 0, so γ = 0 and every estimate is
-//     the regression's x_iᵀβ̂ (except census areas, whose direct estimate is
-//     exact).
-//   - WarnBaselineIncomplete: a baseline was given for some areas but not
-//     all, so the model uses the intercept alone (METHODS §14: x_i = (1, b_i)
-//     only when every area has one).
-//   - WarnBaselineSingular: the baselines cannot separate from the
-//     intercept (e.g. all equal), so the model uses the intercept alone.
-//   - WarnNoModel: no model can be fitted: no area has 2 ≤ n_i < N_i to
-//     pool S² from, S² is 0, there are not more areas with answers than
-//     covariates, or σ²_u = 0 with a census area (V singular). Only the
-//     direct estimates are given.
+// The warnings of a SmallArea result (METHODS §14 "Guards"). Each reports
+// a condition plainly instead of hiding it; estimates are still computed
+// where they can be.
 const (
-	WarnFewAreas           SmallAreaWarning = "few_areas"
-	WarnNotConverged       SmallAreaWarning = "not_converged"
-	WarnSigma2uZero        SmallAreaWarning = "sigma2_u_zero"
+	// WarnFewAreas: fewer than MinSmallAreas areas have answers. The model
+	// is fitted if it can be, but σ²_u and the MSEs are shaky.
+	WarnFewAreas SmallAreaWarning = "few_areas"
+	// WarnNotConverged: Fisher scoring did not meet its tolerance within
+	// the iteration cap (or stepped out of the parameter space with a
+	// census area in the model). sigma2_u, beta and every model field are
+	// null; the direct estimates and ψ are given.
+	WarnNotConverged SmallAreaWarning = "not_converged"
+	// WarnSigma2uZero: the REML σ²_u is 0, so γ = 0 and every model
+	// estimate is the regression's x_iᵀβ̂.
+	WarnSigma2uZero SmallAreaWarning = "sigma2_u_zero"
+	// WarnBaselineIncomplete: some areas have a baseline and some do not,
+	// so the model uses the intercept alone (METHODS §14: x_i = (1, b_i)
+	// only when every area has one).
 	WarnBaselineIncomplete SmallAreaWarning = "baseline_incomplete"
-	WarnBaselineSingular   SmallAreaWarning = "baseline_singular"
-	WarnNoModel            SmallAreaWarning = "no_model"
+	// WarnBaselineSingular: the baselines cannot be told from the
+	// intercept (e.g. all equal), so the model uses the intercept alone.
+	WarnBaselineSingular SmallAreaWarning = "baseline_singular"
+	// WarnNoModel: no model can be fitted: no area has 2 ≤ n_i < N_i to
+	// pool S² from, S² is 0, there are no more areas with answers than
+	// covariates, or σ²_u = 0 with a census area (ψ = 0) in the model,
+	// which leaves V singular. Only the direct estimates (and ψ when S²
+	// exists) are given.
+	WarnNoModel SmallAreaWarning = "no_model"
 )
 
 // The covariate names of SmallArea.Covariates (CONTRACT small_area).
 const (
+	// CovariateIntercept names the constant column of x_i.
 	CovariateIntercept = "intercept"
-	CovariateBaseline  = "baseline"
+	// CovariateBaseline names b_i, the baseline-year index.
+	CovariateBaseline = "baseline"
 )
 
 // SmallAreaInput is what ComputeSmallArea needs for one level.
@@ -65,6 +73,10 @@ type SmallAreaInput struct {
 	// Areas are the agencies of the level with receipts in the report year,
 	// in any order, each code once.
 	Areas []SmallAreaUnit
+	// Tol and MaxIter tune the Fisher scoring; 0 means FHTolerance and
+	// FHMaxIter (METHODS §14). Reports leave them 0.
+	Tol     float64
+	MaxIter int
 }
 
 // SmallAreaUnit is one area of the level.
@@ -170,7 +182,7 @@ func ComputeSmallArea(in SmallAreaInput) (*SmallArea, error) {
 	}
 	var fit *FayHerriotFit
 	if s2 > 0 {
-		fit = sa.fit(areas, inModel)
+		fit = sa.fit(areas, inModel, in.Tol, in.MaxIter)
 	} else {
 		sa.warn(WarnNoModel)
 	}
@@ -264,7 +276,7 @@ func smoothPsi(areas []saArea) float64 {
 // fit chooses the design (METHODS §14: x_i = (1, b_i) when every area has a
 // baseline, else (1)) and fits the model on the areas with answers. It
 // returns nil, with a warning, when no model can be fitted.
-func (sa *SmallArea) fit(areas []saArea, inModel []int) *FayHerriotFit {
+func (sa *SmallArea) fit(areas []saArea, inModel []int, tol float64, maxIter int) *FayHerriotFit {
 	withBase := 0
 	for i := range areas {
 		if areas[i].baseline != nil {
@@ -276,7 +288,7 @@ func (sa *SmallArea) fit(areas []saArea, inModel []int) *FayHerriotFit {
 	}
 	useBase := withBase == len(areas) && len(areas) > 0
 	for {
-		in := FayHerriotInput{}
+		in := FayHerriotInput{Tol: tol, MaxIter: maxIter}
 		for _, i := range inModel {
 			in.Y = append(in.Y, areas[i].direct)
 			in.Psi = append(in.Psi, areas[i].psi)
