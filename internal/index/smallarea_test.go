@@ -27,7 +27,7 @@ import (
 // their 2025 strata, and as covariate each commune's own 2023 overall index
 // on the stratified basis (one stratum, 2023 receipts: the set has no
 // crosswalk, so each commune is its own predecessor).
-func saReference(t *testing.T) SmallAreaInput {
+func saReference(t testing.TB) SmallAreaInput {
 	t.Helper()
 	d, cur := fixtureResponses(t, "sae_responses_2025.csv", 2025)
 	d0, base := fixtureResponses(t, "sae_responses_2023.csv", 2023)
@@ -396,5 +396,16 @@ func TestSmallAreaMonteCarlo(t *testing.T) {
 	}
 	if !(ratio < 1) {
 		t.Errorf("model MSE / direct MSE = %.3f for n < 20, want < 1", ratio)
+	}
+}
+
+// BenchmarkComputeSmallArea times the reference case (40 communes, 24
+// questions): direct estimates, ψ, REML and predictions.
+func BenchmarkComputeSmallArea(b *testing.B) {
+	in := saReference(b)
+	for b.Loop() {
+		if _, err := ComputeSmallArea(in); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
