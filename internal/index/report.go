@@ -27,6 +27,9 @@ type Report struct {
 	// unfiltered report (METHODS §12): a filter only chooses which rows are
 	// shown.
 	Agencies []AgencyRow `json:"agencies"`
+	// SmallArea holds the model-based estimates of METHODS §14 when the
+	// report asks for a small-area level; absent otherwise.
+	SmallArea *SmallArea `json:"small_area,omitempty"`
 }
 
 // BaselineRef names the baseline a report compares with.

@@ -235,7 +235,7 @@ func directEstimates(in SmallAreaInput) ([]saArea, error) {
 			if u.Receipts < float64(st.Respondents) {
 				return nil, fmt.Errorf("index: small area %q: receipts %v fewer than respondents %d", u.Code, u.Receipts, st.Respondents)
 			}
-			r := stratified(one.Strata, []float64{u.Receipts}, overall, k)
+			r := stratified(strataSet{full: one.Strata, weight: []float64{u.Receipts}, pop: []float64{u.Receipts}}, overall, k)
 			a.n, a.direct, a.v = r.n, r.est, r.v
 		}
 		areas[i] = a
