@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -217,7 +218,7 @@ func TestCrosswalkReference(t *testing.T) {
 		}
 		got := slices.Clone(r.Predecessors)
 		wp := slices.Clone(w.Predecessors)
-		byCode := func(a, b Predecessor) int { return cmpString(a.Agency, b.Agency) }
+		byCode := func(a, b Predecessor) int { return strings.Compare(a.Agency, b.Agency) }
 		slices.SortFunc(got, byCode)
 		slices.SortFunc(wp, byCode)
 		if !slices.EqualFunc(got, wp, func(a, b Predecessor) bool {
@@ -235,16 +236,6 @@ func TestCrosswalkReference(t *testing.T) {
 		}
 	}
 	t.Logf("%d values compared with R", compared)
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // TestAgencyRowsIgnoreScope: an agency or level filter chooses which rows

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -230,7 +231,7 @@ func TestSmallAreaPsiSmoothing(t *testing.T) {
 	if !y4.Synthetic || y4.Direct != nil || y4.Psi != nil || *y4.Gamma != 0 || math.Abs(*y4.EBLUP-syn) > 1e-15 || !(*y4.MSE > mse) {
 		t.Errorf("no answers: %+v (synthetic %v, mse > %v)", y4, syn, mse)
 	}
-	if !slices.IsSortedFunc(sa.Rows, func(a, b SmallAreaRow) int { return cmpString(a.Agency, b.Agency) }) {
+	if !slices.IsSortedFunc(sa.Rows, func(a, b SmallAreaRow) int { return strings.Compare(a.Agency, b.Agency) }) {
 		t.Error("rows not sorted by agency")
 	}
 }
@@ -257,16 +258,6 @@ func TestSmallAreaCensus(t *testing.T) {
 	if without := mustSmallArea(t, in); *without.S2 != *sa.S2 {
 		t.Errorf("S2 %v with the census area, %v without", *sa.S2, *without.S2)
 	}
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Nobody has two answers: no S², no ψ, no model; the direct estimates are
