@@ -199,7 +199,7 @@ func aggregateChange(d *indexDef, r1 result, group []Aggregate, basis string, po
 	c.Diff = num(diff)
 	newcombe := d.kind == KindQuestion && basis == BasisUnweighted
 	if !newcombe {
-		c.BaselineVarRule = pb.rule
+		c.BaselineVarRule = &pb.rule
 	}
 	v := r1.v + pb.v0
 	switch {

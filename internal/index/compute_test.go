@@ -33,7 +33,7 @@ func TestJSONShape(t *testing.T) {
 	rows1, pops1 := messyData(rng, d)
 	rows0, pops0 := messyData(rng, d)
 	estimate := []string{"estimate", "se", "ci_low", "ci_high", "n"}
-	change := []string{"diff", "se", "ci_low", "ci_high", "p_value", "verdict", "baseline_estimate", "baseline_n", "df", "p_ci_discordant"}
+	change := []string{"diff", "se", "ci_low", "ci_high", "p_value", "verdict", "baseline_estimate", "baseline_n", "df", "p_ci_discordant", "baseline_var_rule"}
 	tests := []struct {
 		name     string
 		baseline *Baseline

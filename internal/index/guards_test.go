@@ -169,8 +169,8 @@ func TestPublishedSE(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := rep.Indices[len(rep.Indices)-1].Change.Stratified
-			if c.BaselineVarRule != tt.rule || !closeTo(*c.BaselineEstimate, tt.e0, 1e-15) || *c.BaselineN != tt.n0 {
-				t.Errorf("baseline %v (n %v, rule %q), want %v (n %v, rule %q)", *c.BaselineEstimate, *c.BaselineN, c.BaselineVarRule, tt.e0, tt.n0, tt.rule)
+			if c.BaselineVarRule == nil || *c.BaselineVarRule != tt.rule || !closeTo(*c.BaselineEstimate, tt.e0, 1e-15) || *c.BaselineN != tt.n0 {
+				t.Errorf("baseline %v (n %v, rule %q), want %v (n %v, rule %q)", *c.BaselineEstimate, *c.BaselineN, *c.BaselineVarRule, tt.e0, tt.n0, tt.rule)
 			}
 			if want := math.Sqrt(v1 + tt.v0); !closeTo(*c.SE, want, 1e-15) {
 				t.Errorf("se = %v, want %v", *c.SE, want)

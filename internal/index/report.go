@@ -119,9 +119,9 @@ type Change struct {
 	BaselineN        *float64 `json:"baseline_n"`
 	// BaselineVarRule says where the variance of an aggregate baseline
 	// comes from (METHODS §6, §13): VarPublished, VarBorrowed or
-	// VarBinomial; empty for a raw baseline and for Newcombe, which needs
-	// no baseline variance.
-	BaselineVarRule string `json:"baseline_var_rule,omitempty"`
+	// VarBinomial; null for a raw baseline and for Newcombe, which needs no
+	// baseline variance.
+	BaselineVarRule *string `json:"baseline_var_rule"`
 	// DF (extra) is the Welch degrees of freedom; nil for z and Newcombe.
 	DF *float64 `json:"df"`
 	// PCIDiscordant (extra) flags a p-value on the other side of 0.05 from

@@ -333,7 +333,7 @@ var ignoredExpected = regexp.MustCompile(`^(?:` + strings.Join([]string{
 // the SE and df of a Newcombe interval, the effective n, design effect and
 // interval of a question nobody answered, p_ci_discordant outside Newcombe.
 // Uncompared, they must be null (or false).
-var absentMeansNull = regexp.MustCompile(`^(?:indices/[^/]+/(?:change/unweighted/se|change/(?:unweighted|stratified)/df|stratified/(?:n_eff|deff|ci_low|ci_high)|change/(?:unweighted|stratified)/p_ci_discordant)|agencies/[^/]+/change/(?:df|p_ci_discordant))$`)
+var absentMeansNull = regexp.MustCompile(`^(?:indices/[^/]+/(?:change/unweighted/se|change/(?:unweighted|stratified)/df|stratified/(?:n_eff|deff|ci_low|ci_high)|change/(?:unweighted|stratified)/(?:p_ci_discordant|baseline_var_rule))|agencies/[^/]+/change/(?:df|p_ci_discordant|baseline_var_rule))$`)
 
 // metadata are the report leaves the caller sets (survey, year, filters) and
 // the baseline reference, which Compare checks against Options.
@@ -544,4 +544,92 @@ func stringSet(v any) []string {
 	}
 	slices.Sort(s)
 	return s
+}
+
+// StressFile is a file of testdata/stress: cases in the "partial report
+// JSON" format of testdata/r/README.md, each a subset of the report JSON of
+// CONTRACT.md that R computed for one `sipas report` invocation.
+type StressFile struct {
+	Note  string       `json:"note"`
+	Cases []StressCase `json:"cases"`
+}
+
+// StressCase is one report of a stress file.
+type StressCase struct {
+	Name   string `json:"name"`
+	Inputs struct {
+		Agencies    string   `json:"agencies"`
+		Populations string   `json:"populations"`
+		Responses   []string `json:"responses"`
+		Aggregates  string   `json:"aggregates"`
+		Crosswalk   string   `json:"crosswalk"`
+	} `json:"inputs"`
+	// Args are the flags of `sipas report`.
+	Args []string `json:"args"`
+	// Report is the expected subset of the report, kept raw.
+	Report json.RawMessage `json:"report"`
+}
+
+// Flag returns the value of a `sipas report` flag of the case, or "".
+func (c StressCase) Flag(name string) string {
+	for i := 0; i+1 < len(c.Args); i++ {
+		if c.Args[i] == name {
+			return c.Args[i+1]
+		}
+	}
+	return ""
+}
+
+// relativeFields are counts above 1 whose tolerance is relative (issue 16:
+// n_eff and Welch df are large numbers computed through different paths).
+var relativeFields = regexp.MustCompile(`/(?:n_eff|df)$`)
+
+// pFields are p-values (METHODS §9: relative tolerance below 1e-6 too).
+var pFields = regexp.MustCompile(`/(?:p_value|p_holm|p_bh)$`)
+
+// ComparePartial compares every leaf of an expected partial report with
+// the flattened report got: numbers to TolAbs (p-values also PValueRel
+// below 1e-6; n_eff and df relatively to TolAbs), nulls as nulls, strings
+// and bools exactly, string lists as sets. A leaf missing from got fails.
+// It returns the number of leaves compared.
+func ComparePartial(tb testing.TB, name string, expected json.RawMessage, got map[string]any) int {
+	tb.Helper()
+	want := FlattenJSON(tb, expected)
+	paths := make([]string, 0, len(want))
+	for p := range want {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	n := 0
+	for _, p := range paths {
+		g, ok := got[p]
+		if !ok {
+			tb.Errorf("%s: %s is missing from the report", name, p)
+			continue
+		}
+		n++
+		w := want[p]
+		kind := cmpExact
+		switch w.(type) {
+		case float64:
+			kind = cmpNum
+			if pFields.MatchString(p) {
+				kind = cmpP
+			}
+		case []any:
+			kind = cmpSet
+		}
+		if kind == cmpNum && relativeFields.MatchString(p) {
+			wf, ok1 := w.(float64)
+			gf, ok2 := g.(float64)
+			if !ok1 || !ok2 || math.Abs(gf-wf) > TolAbs*math.Max(1, math.Abs(wf)) {
+				tb.Errorf("%s: %s = %v, want %v (relative %g)", name, p, g, w, TolAbs)
+			}
+			continue
+		}
+		if err := compareValue(w, g, kind); err != nil {
+			tb.Errorf("%s: %s: %v", name, p, err)
+		}
+	}
+	return n
 }
