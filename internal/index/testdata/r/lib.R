@@ -549,3 +549,322 @@ agency_rows_stratified <- function(y1, y0, order, cw = NULL, dom1 = NULL, dom0 =
   })
   rows
 }
+
+## =======================================================================================
+## The "partial report JSON" of REFGEN.md: CONTRACT.md field names, METHODS §13 guards.
+## =======================================================================================
+
+## Running record of the survey-package cross-checks (reported by the scripts).
+SELFCHECK <- new.env()
+SELFCHECK$rows <- list()
+selfcheck <- function(what, hand, surv) {
+  SELFCHECK$rows[[length(SELFCHECK$rows) + 1]] <- data.frame(what = what, hand = hand, survey = surv,
+                                                             absdiff = abs(hand - surv))
+}
+selfcheck_table <- function() if (length(SELFCHECK$rows)) do.call(rbind, SELFCHECK$rows) else NULL
+
+## Precision flag (METHODS §12-13, REFGEN "Precision flag") of a stratified estimate r with
+## interval ci.  Census everywhere: exact, never indicative.
+indicative_flag <- function(r, ci, V) {
+  if (is.na(r$est)) return(NA)
+  if (is_census(r)) return(FALSE)
+  half <- if (any(is.na(ci))) NA else max(r$est - ci[1], ci[2] - r$est)
+  wide <- !is.na(half) && half > 0.05
+  zero <- !is.na(V) && V == 0                                  # V = 0 from a sample
+  # strata of the index in decreasing weight until the cumulative share exceeds 0.5
+  if (r$kind == "question") {
+    used <- r$m[, r$qs] > 0; nh <- r$m[used, r$qs]
+  } else {
+    used <- rep(TRUE, length(r$strata)); nh <- r$nh
+  }
+  W <- r$Wpop[used]; N <- r$Nfpc[used]
+  o <- order(-W, names(W))
+  cum <- cumsum(W[o]) / sum(W)
+  take <- o[seq_len(which(cum > 0.5)[1])]
+  small <- any(nh[take] < 30 & nh[take] < N[take])
+  wide || zero || small
+}
+
+## Both bases of one index in one year; channel = NULL (whole year) or a channel (a domain of
+## the full design on the stratified basis; the domain's respondents on their own on the
+## unweighted basis, REFGEN "Channel filters").
+index_year <- function(id, yd, channel = NULL, guards = TRUE, label = "") {
+  dom <- if (is.null(channel)) rep(TRUE, nrow(yd$Y)) else yd$channel == channel
+  ru <- unweighted_index(id, yd$Y[dom, , drop = FALSE]); u <- unw_summary(ru)
+  rs <- stratified_index(id, yd, dom)
+  n <- rs$n
+  s <- list(est = NA, se = NA, V = NA, ci = c(NA, NA), n = n, n_eff = NA, deff = NA,
+            dropped = rs$dropped, census = is_census(rs), r = rs)
+  if (n > 0) {
+    s$est <- rs$est
+    if (rs$kind == "question") {
+      sv <- survey_question(yd$Y, yd$agency, yd$N, yd$N, id, dom)     # svymean(~y, subset(des_k, dom))
+      selfcheck(paste(label, id, "question est: hand vs svymean"), rs$est, sv$est)
+      selfcheck(paste(label, id, "question var: hand vs svymean"), rs$V, sv$var)
+      if (n >= 2 || !guards) {
+        s$V <- rs$V; s$se <- sqrt(rs$V)
+        wn <- wilson_neff(rs$est, rs$V, n); s$n_eff <- wn$n_eff; s$ci <- wn$ci
+        s$deff <- if (rs$est %in% c(0, 1) || n < 2) NA else sv$deff
+      }
+    } else {
+      Vs <- survey_var_lin(rs)                                        # vcov(svytotal(~lin))
+      selfcheck(paste(label, id, "var: hand vs svytotal(~lin)"), rs$V, Vs)
+      if (n >= 2) {
+        s$V <- rs$V; s$se <- sqrt(rs$V); s$ci <- clip01(rs$est + c(-1, 1) * Z * s$se)
+      }
+    }
+    s$indicative <- indicative_flag(rs, s$ci, s$V)
+  }
+  list(id = id, kind = index_kind(id), u = u, ru = ru, s = s)
+}
+
+## Changes (METHODS §5, §6, §13).  Each returns the CONTRACT Change fields.
+change_obj <- function(diff = NA, se = NA, ci = c(NA, NA), p = NA, verdict = "insufficient_data",
+                       b_est = NA, b_n = NA) {
+  list(diff = num(diff), se = num(se), ci_low = num(ci[1]), ci_high = num(ci[2]), p_value = num(p),
+       verdict = verdict, baseline_estimate = num(b_est), baseline_n = if (is.na(b_n)) NA else as.integer(round(b_n)))
+}
+## Newcombe + pooled z (unweighted question); x0 may be non-integer (aggregate baseline)
+change_newcombe <- function(x1, n1, x0, n0, b_est) {
+  if (n1 == 0 || n0 == 0) return(change_obj(b_est = if (n0 > 0) b_est else NA, b_n = n0))
+  ci <- newcombe(x1, n1, x0, n0)
+  change_obj(x1 / n1 - x0 / n0, NA, ci, pooled_z_p(x1, n1, x0, n0), verdict_ci(ci), b_est, n0)
+}
+## Welch t (unweighted aspect/overall, agency rows); guard: V1 + V0 = 0 is from a sample
+change_welch <- function(e1, V1, n1, e0, V0, n0, guards = TRUE) {
+  if (n1 == 0 || n0 == 0) return(change_obj(b_est = if (n0 > 0) e0 else NA, b_n = n0))
+  d <- e1 - e0
+  if (n1 < 2 || n0 < 2 || is.na(V1) || is.na(V0)) return(change_obj(d, b_est = e0, b_n = n0))
+  V <- V1 + V0
+  if (V == 0 && guards) return(change_obj(d, b_est = e0, b_n = n0))
+  df <- welch_df(V1, n1, V0, n0)
+  ci <- d + c(-1, 1) * qt(0.975, df) * sqrt(V)
+  c(change_obj(d, sqrt(V), ci, 2 * pt(-abs(d) / sqrt(V), df), verdict_ci(ci), e0, n0), list(df = df))
+}
+## z (stratified, any index); census1/census0: the §13 census exception
+change_z <- function(e1, V1, n1, census1, e0, V0, n0, census0, guards = TRUE) {
+  if (n1 == 0 || n0 == 0) return(change_obj(b_est = if (n0 > 0) e0 else NA, b_n = n0))
+  d <- e1 - e0
+  if (is.na(V1) || is.na(V0)) return(change_obj(d, b_est = e0, b_n = n0))      # n = 1 (§13)
+  V <- V1 + V0
+  if (V == 0) {
+    if (guards && !(census1 && census0)) return(change_obj(d, b_est = e0, b_n = n0))
+    v <- if (d > 0) "higher" else if (d < 0) "lower" else "no_change"
+    return(change_obj(d, 0, c(d, d), if (d == 0) 1 else 0, v, e0, n0))
+  }
+  ci <- d + c(-1, 1) * Z * sqrt(V)
+  change_obj(d, sqrt(V), ci, z_p(d, sqrt(V)), verdict_ci(ci), e0, n0)
+}
+
+## Holm over the questions of a report, per basis (METHODS §8, §12; REFGEN "Holm over
+## questions"): p_holm and verdict_holm on each question's Change.
+holm_questions <- function(indices) {
+  qi <- which(sapply(indices, function(x) x$kind == "question" && !is.null(x$change)))
+  for (basis in c("unweighted", "stratified")) {
+    p <- sapply(qi, function(j) num(indices[[j]]$change[[basis]]$p_value))
+    ph <- adjust_p(p, "holm")
+    for (t in seq_along(qi)) {
+      ch <- indices[[qi[t]]]$change[[basis]]
+      ch$p_holm <- num(ph[t]); ch$verdict_holm <- verdict_adj(ph[t], num(ch$diff))
+      indices[[qi[t]]]$change[[basis]] <- ch
+    }
+  }
+  indices
+}
+
+## An Estimate object (CONTRACT).
+estimate_obj_unw <- function(x) {
+  u <- x$u
+  o <- list(estimate = num(u$est), se = num(u$se), ci_low = num(u$ci[1]), ci_high = num(u$ci[2]),
+            n = as.integer(u$n))
+  if (x$kind != "question") o$dropped_questions <- arr(u$dropped)
+  o
+}
+estimate_obj_str <- function(x, indicative = TRUE) {
+  s <- x$s
+  o <- list(estimate = num(s$est), se = num(s$se), ci_low = num(s$ci[1]), ci_high = num(s$ci[2]),
+            n = as.integer(s$n))
+  if (x$kind == "question") { o$n_eff <- num(s$n_eff); o$deff <- num(s$deff) }
+  else o$dropped_questions <- arr(s$dropped)
+  if (indicative && !is.null(s$indicative) && !is.na(s$indicative)) o$indicative <- s$indicative
+  o
+}
+
+## ---------------------------------------------------------------------------------------
+## Aggregate baselines (METHODS §6, §11 multi-unit, §13 published se; REFGEN).
+## ---------------------------------------------------------------------------------------
+read_aggregates_csv <- function(path) {
+  a <- read_csv_utf8(path)
+  a$percent <- as.numeric(a$percent); a$n <- as.numeric(a$n)
+  a$se <- if ("se" %in% names(a)) suppressWarnings(as.numeric(ifelse(a$se == "", NA, a$se))) else NA
+  if (!"agency_code" %in% names(a)) a$agency_code <- ""
+  a
+}
+## The baseline of one (index, basis): e0, n0 and V0 with its rule, given this year's e1, V1, n1.
+aggregate_baseline <- function(ag, id, basis, year0, e1, V1, n1, pops) {
+  r <- ag[ag$index == id & ag$basis == basis & as.integer(ag$year) == year0, ]
+  if (nrow(r) == 0) return(NULL)
+  borrow <- function(e, n) {
+    if (e1 %in% c(0, 1)) list(V = e * (1 - e) / n, rule = "binomial")
+    else list(V = V1 * (e * (1 - e) / n) / (e1 * (1 - e1) / n1), rule = "borrowed")
+  }
+  unit_var <- function(j) {
+    e <- r$percent[j] / 100
+    if (!is.na(r$se[j])) list(V = (r$se[j] / 100)^2, rule = "published") else borrow(e, r$n[j])
+  }
+  if (nrow(r) == 1 && r$agency_code == "") {
+    v <- unit_var(1)
+    return(list(e0 = r$percent / 100, n0 = r$n, V0 = v$V, rule = v$rule))
+  }
+  stopifnot(all(r$agency_code != ""))
+  N <- pops_of(pops, year0)[r$agency_code]
+  if (any(is.na(N))) stop("no ", year0, " receipts for ", paste(r$agency_code[is.na(N)], collapse = " "))
+  W <- N / sum(N)
+  vs <- lapply(seq_len(nrow(r)), unit_var)
+  rules <- sapply(vs, `[[`, "rule")
+  list(e0 = sum(W * r$percent / 100), n0 = sum(r$n), V0 = sum(W^2 * sapply(vs, `[[`, "V")),
+       rule = if (all(rules == "published")) "published" else if (e1 %in% c(0, 1)) "binomial" else "borrowed",
+       units = data.frame(agency = r$agency_code, W = unname(W), e = r$percent / 100, n = r$n,
+                          V = sapply(vs, `[[`, "V"), rule = rules))
+}
+
+## ---------------------------------------------------------------------------------------
+## A whole report (CONTRACT "Report JSON"), as `sipas report` would give it.
+##   resp, pops, order (agency codes in file order), year, baseline (NULL or a year),
+##   source "responses" | "aggregates" (with ag = read_aggregates_csv()), channel, cw.
+## Returns list(report = <partial report JSON>, extra = <quantities outside the report>).
+## ---------------------------------------------------------------------------------------
+build_report <- function(resp, pops, order, year, baseline = NULL, source = "responses", ag = NULL,
+                         channel = NULL, cw = NULL, guards = TRUE, indicative = TRUE,
+                         with_agencies = TRUE, with_unweighted_agencies = is.null(channel),
+                         label = "") {
+  y1 <- year_data(resp, pops, year)
+  raw <- !is.null(baseline) && source == "responses"
+  y0 <- if (raw) year_data(resp, pops, baseline) else NULL
+  scope1 <- if (is.null(channel)) rep(TRUE, nrow(y1$Y)) else y1$channel == channel
+  indices <- list()
+  for (id in index_ids()) {
+    x1 <- index_year(id, y1, channel, guards, paste(label, year))
+    ent <- list(id = id, kind = x1$kind)
+    if (x1$kind == "question") ent$aspect <- ASPECT_OF[[id]]
+    ent$unweighted <- estimate_obj_unw(x1)
+    ent$stratified <- estimate_obj_str(x1, indicative)
+    if (!is.null(baseline)) {
+      if (raw) {
+        x0 <- index_year(id, y0, channel, guards, paste(label, baseline))
+        cu <- if (x1$kind == "question") change_newcombe(x1$u$x, x1$u$n, x0$u$x, x0$u$n, x0$u$est)
+              else change_welch(x1$u$est, x1$u$V, x1$u$n, x0$u$est, x0$u$V, x0$u$n, guards)
+        cu$df <- NULL
+        cs <- change_z(x1$s$est, x1$s$V, x1$s$n, x1$s$census, x0$s$est, x0$s$V, x0$s$n, x0$s$census, guards)
+      } else {
+        bu <- aggregate_baseline(ag, id, "unweighted", baseline, x1$u$est, x1$u$V, x1$u$n, pops)
+        bs <- aggregate_baseline(ag, id, "stratified", baseline, x1$s$est, x1$s$V, x1$s$n, pops)
+        if (x1$kind == "question") {
+          cu <- change_newcombe(x1$u$x, x1$u$n, bu$e0 * bu$n0, bu$n0, bu$e0)
+          cu$baseline_var_rule <- NA                 # Newcombe uses x0 = e0 n0 whatever se says
+        } else {
+          cu <- change_welch(x1$u$est, x1$u$V, x1$u$n, bu$e0, bu$V0, bu$n0, guards)
+          cu$df <- NULL
+          cu$baseline_var_rule <- bu$rule
+        }
+        cs <- change_z(x1$s$est, x1$s$V, x1$s$n, x1$s$census, bs$e0, bs$V0, bs$n0, FALSE, guards)
+        cs$baseline_var_rule <- bs$rule
+      }
+      ent$change <- list(unweighted = cu, stratified = cs)
+    }
+    indices[[length(indices) + 1]] <- ent
+  }
+  if (!is.null(baseline)) indices <- holm_questions(indices)
+  report <- list(respondents = sum(scope1), indices = indices)
+  extra <- list()
+  if (with_agencies && raw) {
+    ar <- agency_report_rows(y1, y0, order, cw, channel, guards, indicative, with_unweighted_agencies)
+    report$agencies <- ar$rows
+    extra <- ar$extra
+  }
+  list(report = report, extra = extra)
+}
+
+## Agency rows (CONTRACT AgencyRow; METHODS §10-12; REFGEN "Agency rows").
+agency_report_rows <- function(y1, y0, order, cw, channel, guards, indicative, with_unweighted) {
+  dom1 <- if (is.null(channel)) NULL else y1$channel == channel
+  dom0 <- if (is.null(channel)) NULL else y0$channel == channel
+  st <- agency_rows_stratified(y1, y0, order, cw, dom1, dom0, guards)
+  st <- Filter(function(r) r$n > 0, st)           # agencies with respondents in scope
+  # Holm (and BH, reported outside the report) over the rows with a stratified p
+  p <- sapply(st, function(r) num(r$change$p_value))
+  ph <- adjust_p(p, "holm"); pb <- adjust_p(p, "BH")
+  has <- sapply(st, function(r) !is.na(r$est))
+  rr <- rank_ranges(sapply(st[has], function(r) r$est), sapply(st[has], function(r) num(r$se)))
+  rows <- list(); extra <- list(z_rank = rr$z, K = sum(has), m_holm_stratified = sum(!is.na(p)), p_bh_stratified = list())
+  unw_p <- c()
+  for (j in seq_along(st)) {
+    r <- st[[j]]; T <- r$agency
+    rc <- r$change
+    ch <- change_obj(rc$diff, rc$se, rc$ci, rc$p_value, rc$verdict, rc$baseline_estimate, rc$baseline_n)
+    ch$p_holm <- num(ph[j]); ch$verdict_holm <- verdict_adj(ph[j], num(ch$diff))
+    sb <- list(estimate = num(r$est), se = num(r$se), ci_low = num(r$ci[1]), ci_high = num(r$ci[2]))
+    k <- match(j, which(has))
+    sb$rank_low <- if (is.na(k)) NA else rr$low[k]
+    sb$rank_high <- if (is.na(k)) NA else rr$high[k]
+    sb$change <- ch
+    if (indicative) {
+      one <- r$r1
+      sb$indicative <- if (is_census(one)) FALSE else
+        (!is.na(r$se) && max(r$est - r$ci[1], r$ci[2] - r$est) > 0.05) ||
+        (!is.na(r$se) && r$se == 0) || r$n < 30
+    }
+    row <- list(agency = T)
+    if (with_unweighted) {
+      s1 <- y1$agency == T
+      u1r <- unweighted_index("overall", y1$Y[s1, , drop = FALSE]); u1 <- unw_summary(u1r)
+      row$n <- as.integer(u1r$n); row$estimate <- num(u1r$est)
+      row$ci_low <- num(u1$ci[1]); row$ci_high <- num(u1$ci[2])
+      only_self <- length(r$pred) == 0 || identical(names(r$pred), T)
+      if (only_self) {
+        s0 <- y0$agency == T
+        u0r <- unweighted_index("overall", y0$Y[s0, , drop = FALSE]); u0 <- unw_summary(u0r)
+        cu <- change_welch(u1r$est, u1$V, u1r$n, u0r$est, u0$V, u0r$n, guards); cu$df <- NULL
+      } else {
+        # METHODS §11: the unweighted basis has no meaning across a reorganisation
+        cu <- list(diff = NA, se = NA, ci_low = NA, ci_high = NA, p_value = NA, verdict = "insufficient_data")
+      }
+      row$change <- cu
+      unw_p[j] <- num(cu$p_value)
+    } else {
+      unw_p[j] <- NA
+    }
+    row$stratified <- sb
+    row$predecessors <- lapply(seq_along(r$pred), function(i) list(agency = names(r$pred)[i], share = unname(r$pred[i])))
+    if (length(r$pred) == 0) row$predecessors <- I(list())
+    rows[[j]] <- row
+    extra$p_bh_stratified[[T]] <- num(pb[j])
+  }
+  if (with_unweighted) {
+    uh <- adjust_p(unw_p, "holm")
+    for (j in seq_along(rows)) {
+      rows[[j]]$change$p_holm <- num(uh[j])
+      rows[[j]]$change$verdict_holm <- verdict_adj(uh[j], num(rows[[j]]$change$diff))
+    }
+    extra$m_holm_unweighted <- sum(!is.na(unw_p))
+  }
+  list(rows = rows, extra = extra)
+}
+
+## One case of a stress file.
+stress_case <- function(name, inputs, args, built, note = NULL) {
+  cs <- list(name = name)
+  if (!is.null(note)) cs$note <- note
+  cs$inputs <- inputs; cs$args <- arr(args); cs$report <- built$report
+  if (length(built$extra)) cs$reference_only <- built$extra
+  cs
+}
+stress_file <- function(note, cases) {
+  list(generated_by = script_name(), R = R.version.string, survey = as.character(packageVersion("survey")),
+       note = note, cases = cases)
+}
+inputs_obj <- function(agencies, populations, responses, aggregates = NULL, crosswalk = NULL) {
+  list(agencies = agencies, populations = populations, responses = arr(responses),
+       aggregates = if (is.null(aggregates)) NA else aggregates,
+       crosswalk = if (is.null(crosswalk)) NA else crosswalk)
+}
