@@ -266,7 +266,7 @@ estimate_index <- function(id, Y, stratum, Wpop, Nfpc = Wpop, dom = rep(TRUE, nr
 ## survey-package version of the variance of an index: vcov(svytotal(~lin, design)) on the
 ## index's analysis sample (METHODS §3: "In R this is vcov(svytotal(~lin, design))").
 survey_var_lin <- function(r) {
-  if (is.null(r$lin)) return(NA_real_)
+  if (is.null(r$lin) || length(r$lin) < 2) return(NA_real_)
   dd <- data.frame(st = r$stratum_rows, lin = r$lin, w = r$w,
                    fpc = as.vector(r$Nfpc[r$stratum_rows]))
   if (all(is.infinite(dd$fpc))) des <- svydesign(ids = ~1, strata = ~st, weights = ~w, data = dd)
@@ -280,6 +280,7 @@ survey_var_lin <- function(r) {
 survey_question <- function(Y, stratum, Wpop, Nfpc, k, dom = rep(TRUE, nrow(Y)), deff = TRUE) {
   ans <- !is.na(Y[, k])
   if (!any(ans & dom)) return(NULL)
+  if (sum(ans) < 2) return(NULL)        # survey refuses a design with a single PSU
   nh <- table(stratum[ans])
   dd <- data.frame(st = stratum[ans], y = Y[ans, k], dom = dom[ans])
   dd$w <- as.vector(Wpop[dd$st] / nh[dd$st])
@@ -599,8 +600,10 @@ index_year <- function(id, yd, channel = NULL, guards = TRUE, label = "") {
     s$est <- rs$est
     if (rs$kind == "question") {
       sv <- survey_question(yd$Y, yd$agency, yd$N, yd$N, id, dom)     # svymean(~y, subset(des_k, dom))
-      selfcheck(paste(label, id, "question est: hand vs svymean"), rs$est, sv$est)
-      selfcheck(paste(label, id, "question var: hand vs svymean"), rs$V, sv$var)
+      if (!is.null(sv)) {
+        selfcheck(paste(label, id, "question est: hand vs svymean"), rs$est, sv$est)
+        selfcheck(paste(label, id, "question var: hand vs svymean"), rs$V, sv$var)
+      }
       if (n >= 2 || !guards) {
         s$V <- rs$V; s$se <- sqrt(rs$V)
         wn <- wilson_neff(rs$est, rs$V, n); s$n_eff <- wn$n_eff; s$ci <- wn$ci
@@ -608,7 +611,7 @@ index_year <- function(id, yd, channel = NULL, guards = TRUE, label = "") {
       }
     } else {
       Vs <- survey_var_lin(rs)                                        # vcov(svytotal(~lin))
-      selfcheck(paste(label, id, "var: hand vs svytotal(~lin)"), rs$V, Vs)
+      if (!is.na(Vs)) selfcheck(paste(label, id, "var: hand vs svytotal(~lin)"), rs$V, Vs)
       if (n >= 2) {
         s$V <- rs$V; s$se <- sqrt(rs$V); s$ci <- clip01(rs$est + c(-1, 1) * Z * s$se)
       }
