@@ -393,7 +393,7 @@ compare_json <- function(new, old, skip = c("bootstrap", "meta", "generated_by")
   a <- fromJSON(new, simplifyVector = FALSE)
   b <- fromJSON(old, simplifyVector = FALSE)
   st <- new.env()
-  st$maxabs <- 0; st$where <- ""; st$n <- 0L; st$problems <- character(0); st$p_rel_bad <- character(0)
+  st$maxabs <- 0; st$where <- ""; st$maxabs2 <- 0; st$where2 <- ""; st$n <- 0L; st$problems <- character(0); st$p_rel_bad <- character(0)
   walk <- function(x, y, path, key) {
     if (key %in% skip) return()
     if (is.null(x) && is.null(y)) { st$n <- st$n + 1L; return() }
@@ -419,6 +419,7 @@ compare_json <- function(new, old, skip = c("bootstrap", "meta", "generated_by")
       st$n <- st$n + 1L
       d <- abs(x - y)
       if (d > st$maxabs) { st$maxabs <- d; st$where <- path }
+      if (!key %in% c("n_eff", "df") && d > st$maxabs2) { st$maxabs2 <- d; st$where2 <- path }
       if (d > tol) st$problems <- c(st$problems, sprintf("%s: %.17g vs expected %.17g", path, x, y))
       if (grepl("^p_|^p$", key) && abs(y) < 1e-6 && y != 0 && abs(d / y) > 1e-6)
         st$p_rel_bad <- c(st$p_rel_bad, path)
@@ -428,7 +429,7 @@ compare_json <- function(new, old, skip = c("bootstrap", "meta", "generated_by")
     if (!identical(x, y)) st$problems <- c(st$problems, sprintf("%s: %s vs expected %s", path, format(x), format(y)))
   }
   walk(a, b, "", "")
-  list(max_abs = st$maxabs, where = st$where, leaves = st$n,
+  list(max_abs = st$maxabs, where = st$where, max_abs_abs = st$maxabs2, where_abs = st$where2, leaves = st$n,
        problems = c(st$problems, if (length(st$p_rel_bad)) paste(st$p_rel_bad, ": p relative > 1e-6")))
 }
 

@@ -4,6 +4,7 @@
 ##   2024_vs_aggregates_2023.json  (main set, published 2023 aggregates as baseline)
 ##   edge_2024_vs_2023_raw.json    (edge set)
 ##   xw_2025_vs_2023.json          (agency rows across the 2025 crosswalk, METHODS §11-12)
+##   unit_cases.json               (formula test vectors; the cases are read from the shared file)
 ##
 ## Usage (from the repository root):
 ##   Rscript internal/index/testdata/r/refstats.R [--out DIR] [--check]
@@ -337,11 +338,46 @@ xw_report <- function() {
 }
 
 ## ---------------------------------------------------------------------------------------
+## Formula test vectors (unit_cases.json).  The cases (inputs) are those of the shared file;
+## every output is recomputed here, with R's own functions as the check_* columns.
+## ---------------------------------------------------------------------------------------
+unit_cases <- function() {
+  u <- fromJSON(file.path(REF, "expected", "unit_cases.json"), simplifyVector = FALSE)
+  ptest_ci <- function(x, n) {
+    if (n == 0 || x != round(x) || n != round(n)) return(NA)
+    arr(as.numeric(suppressWarnings(prop.test(x, n, correct = FALSE))$conf.int))
+  }
+  list(
+    z_975 = Z,
+    qt_975 = lapply(u$qt_975, function(c) list(df = c$df, q = qt(0.975, c$df))),
+    wilson = lapply(u$wilson, function(c) list(x = c$x, n = c$n, ci = arr(wilson(c$x, c$n)),
+                                               check_prop_test = ptest_ci(c$x, c$n))),
+    newcombe = lapply(u$newcombe, function(c) {
+      pp <- suppressWarnings(prop.test(c(c$x1, c$x0), c(c$n1, c$n0), correct = FALSE)$p.value)
+      list(x1 = c$x1, n1 = c$n1, x0 = c$x0, n0 = c$n0, diff = c$x1 / c$n1 - c$x0 / c$n0,
+           ci = arr(newcombe(c$x1, c$n1, c$x0, c$n0)), p_pooled_z = pooled_z_p(c$x1, c$n1, c$x0, c$n0),
+           check_prop_test_p = num(pp))
+    }),
+    newcombe_published_example = u$newcombe_published_example,
+    p_adjust = list(p = arr(unlist(u$p_adjust$p)), holm = arr(p.adjust(unlist(u$p_adjust$p), "holm")),
+                    bh = arr(p.adjust(unlist(u$p_adjust$p), "BH"))),
+    wilson_neff = lapply(u$wilson_neff, function(c) {
+      w <- wilson_neff(c$p, c$var, c$n)
+      list(p = c$p, var = c$var, n = c$n, n_eff = w$n_eff, ci = arr(w$ci))
+    }),
+    min_sample_size = lapply(u$min_sample_size, function(c)
+      list(margin = c$margin, p = c$p, N = if (is.null(c$N)) NA else c$N, deff = c$deff,
+           n = sample_size(c$margin, c$p, c$deff, if (is.null(c$N)) Inf else c$N))),
+    welch_df = with(u$welch_df, list(V1 = V1, n1 = n1, V0 = V0, n0 = n0, df = welch_df(V1, n1, V0, n0))))
+}
+
+## ---------------------------------------------------------------------------------------
 files <- list(
   "2024_vs_2023_raw.json" = function() raw_report("", 2024, 2023),
   "2024_vs_aggregates_2023.json" = aggregate_report,
   "edge_2024_vs_2023_raw.json" = function() raw_report("edge_", 2024, 2023),
-  "xw_2025_vs_2023.json" = xw_report)
+  "xw_2025_vs_2023.json" = xw_report,
+  "unit_cases.json" = unit_cases)
 for (f in names(files)) {
   write_json_file(files[[f]](), file.path(out_dir, f))
   cat("wrote", file.path(out_dir, f), "\n")
@@ -351,7 +387,8 @@ if (do_check) {
   cat("\ncomparison with refdata/expected (bootstrap and meta excluded):\n")
   for (f in names(files)) {
     r <- compare_json(file.path(out_dir, f), file.path(REF, "expected", f))
-    cat(sprintf("  %-30s %6d leaves  max |diff| %.3g  (%s)  %s\n", f, r$leaves, r$max_abs, r$where,
+    cat(sprintf("  %-30s %5d leaves  max |diff| %.3g (%s); without n_eff/df %.3g (%s)  %s\n", f, r$leaves,
+                r$max_abs, r$where, r$max_abs_abs, r$where_abs,
                 if (length(r$problems)) sprintf("%d PROBLEMS", length(r$problems)) else "ok"))
     if (length(r$problems)) { cat(paste0("    ", head(r$problems, 40), "\n"), sep = ""); status <- 1 }
   }
