@@ -73,6 +73,10 @@ func agencyRow(cur, base *year, shares Shares, overall *indexDef, h int) AgencyR
 		st.CILow, st.CIHigh = clippedCI(s1.est, math.Sqrt(s1.v), z975)
 	}
 	st.Indicative = indicative(s1, st.CILow, st.CIHigh)
+	st.rankVar = s1.v
+	if s1.v == 0 && s1.sampled {
+		st.rankVar = math.NaN() // five identical answers are not a certain rank (§13)
+	}
 	row.Indicative = st.Indicative
 	if base != nil {
 		st.Change = &AgencyChange{Change: Change{Verdict: InsufficientData, BaselineN: num(0)}}
@@ -112,7 +116,8 @@ func predecessors(base *year, shares Shares, T string) []member {
 //
 // rank_low(i) = 1 + #{j: D_ij entirely above 0} and rank_high(i) =
 // K − #{j: D_ij entirely below 0}; higher is better. An agency without a
-// variance (one answer) is never told apart from another.
+// variance (one answer), or whose variance is 0 from a sample (§13), is never
+// told apart from another.
 func rankRows(rows []AgencyRow) {
 	var idx []int
 	for i := range rows {
@@ -124,10 +129,7 @@ func rankRows(rows []AgencyRow) {
 	vs := make([]float64, len(idx))
 	for j, i := range idx {
 		s := rows[i].Stratified
-		est[j], vs[j] = *s.Estimate, math.NaN()
-		if s.SE != nil {
-			vs[j] = *s.SE * *s.SE
-		}
+		est[j], vs[j] = *s.Estimate, s.rankVar
 	}
 	lo, hi := RankRanges(est, vs)
 	for j, i := range idx {

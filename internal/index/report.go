@@ -201,4 +201,7 @@ type AgencyStratified struct {
 	Indicative bool `json:"indicative"`
 	// Change is nil unless the baseline is raw responses.
 	Change *AgencyChange `json:"change"`
+	// rankVar is the variance the rank range uses: NaN when unknown or 0
+	// from a sample.
+	rankVar float64
 }

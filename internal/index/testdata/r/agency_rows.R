@@ -9,9 +9,9 @@
 ##     precision flag) and predecessors.
 ##  2. xw set (2025 against 2023 through xw_crosswalk.csv): the same; the unweighted change is
 ##     null / insufficient_data for agencies whose predecessors include another unit.
-##     Years follow CONTRACT.md (Asia/Ho_Chi_Minh): three MG answers of
-##     xw_responses_2025.csv stamped 2025-12-31T17:05Z..23:59Z belong to 2026, so MG has
-##     n = 557 here, not the 560 of refdata/expected/xw_2025_vs_2023.json.
+##     Years follow CONTRACT.md (Asia/Ho_Chi_Minh); the project's copy of
+##     xw_responses_2025.csv dates its three New-Year answers inside 2025 (refdata/README.md),
+##     so MG has n = 560 as in refdata/expected/xw_2025_vs_2023.json.
 ##  3./4. the same rows seen through --agency / --level filters: the Holm p and the rank range
 ##     of an agency are those of the unfiltered report (CONTRACT, METHODS §12).
 ## BH over the agencies (false-discovery screening, METHODS §8) is not a CONTRACT field; it is

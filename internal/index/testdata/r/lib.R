@@ -88,8 +88,9 @@ response_year <- function(s) {
 
 ## Responses: one row per form; questions as integers 1..5 or NA (blank).
 ## year_of_file: take the year from the file name (responses_YYYY.csv) instead of submitted_at;
-## only for reproducing xw_2025_vs_2023.json, whose 2025 file carries three MG answers
-## stamped 2025-12-31T17:05Z..23:59Z, i.e. 1 January 2026 in Asia/Ho_Chi_Minh.
+## kept for the specification's own copy of xw_responses_2025.csv, whose three MG answers
+## stamped 2025-12-31T17:05Z..23:59Z are 1 January 2026 in Asia/Ho_Chi_Minh (the project's
+## copy dates them inside 2025, refdata/README.md, and needs no such option).
 read_responses <- function(paths, year_of_file = FALSE) {
   d <- do.call(rbind, lapply(paths, function(p) {
     x <- read_csv_utf8(p)
@@ -354,7 +355,8 @@ sample_size <- function(margin, p = 0.5, deff = 1, N = Inf) {
 }
 
 ## Rank ranges (§12, Klein, Wright & Wieczorek 2020, Bonferroni form).
-## est, se: vectors over the K rows with an estimate; a row with se NA never differs.
+## est, se: vectors over the K rows with an estimate; a row with se NA (one answer, or a
+## zero variance from a sample) never differs.
 rank_ranges <- function(est, se) {
   K <- length(est)
   lo <- rep(1L, K); hi <- rep(as.integer(K), K)
@@ -799,7 +801,10 @@ agency_report_rows <- function(y1, y0, order, cw, channel, guards, indicative, w
   p <- sapply(st, function(r) num(r$change$p_value))
   ph <- adjust_p(p, "holm"); pb <- adjust_p(p, "BH")
   has <- sapply(st, function(r) !is.na(r$est))
-  rr <- rank_ranges(sapply(st[has], function(r) r$est), sapply(st[has], function(r) num(r$se)))
+  # A variance of 0 estimated from a sample is no evidence (§13): such a row is ranked like
+  # one without a variance, never told apart from another.
+  rank_se <- function(r) { s <- num(r$se); if (!is.na(s) && s == 0 && !is_census(r$r1)) NA else s }
+  rr <- rank_ranges(sapply(st[has], function(r) r$est), sapply(st[has], rank_se))
   rows <- list(); extra <- list(z_rank = rr$z, K = sum(has), m_holm_stratified = sum(!is.na(p)), p_bh_stratified = list())
   unw_p <- c()
   for (j in seq_along(st)) {
