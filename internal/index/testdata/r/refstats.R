@@ -314,9 +314,8 @@ xw_report <- function() {
   ag <- read_agencies(file.path(REF, "xw_agencies.csv"))
   pops <- read_populations(file.path(REF, "xw_populations.csv"))
   cw <- read_crosswalk(file.path(REF, "xw_crosswalk.csv"))
-  # The shared file counts MG24-00001/00002/00006-2025 (stamped 2025-12-31T17:05Z-23:59Z, which is
-  # 1 January 2026 in Vietnam) in 2025: reproduce it with the year of the file.  Under
-  # CONTRACT.md's rule MG has n = 557 in 2025; stress/agency_rows.json follows the contract.
+  # The project's copy dates the three New-Year answers of MG inside 2025 (refdata/README.md),
+  # so the year rule of CONTRACT.md gives the shared file's n = 560.
   resp <- read_responses(file.path(REF, c("xw_responses_2023.csv", "xw_responses_2025.csv")))
   y1 <- year_data(resp, pops, 2025); y0 <- year_data(resp, pops, 2023)
   rows <- agency_rows_stratified(y1, y0, ag$code, cw)
