@@ -55,22 +55,23 @@ func (s *Store) ImportAggregates(ctx context.Context, surveyID string, list []da
 		res = ImportResult{}
 		for _, a := range list {
 			var pct, n float64
-			err := tx.QueryRowContext(ctx, `SELECT percent, n FROM aggregates WHERE survey_id = ? AND year = ? AND idx = ? AND basis = ?`,
-				surveyID, a.Year, a.Index, a.Basis).Scan(&pct, &n)
+			var se sql.NullFloat64
+			err := tx.QueryRowContext(ctx, `SELECT percent, n, se FROM aggregates WHERE survey_id = ? AND year = ? AND idx = ? AND basis = ? AND agency_code = ?`,
+				surveyID, a.Year, a.Index, a.Basis, a.AgencyCode).Scan(&pct, &n, &se)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				res.Created++
 			case err != nil:
 				return fmt.Errorf("store: import aggregate: %w", err)
-			case pct == a.Percent && n == a.N:
+			case pct == a.Percent && n == a.N && se.Valid == (a.SE != nil) && (a.SE == nil || se.Float64 == *a.SE):
 				res.Unchanged++
 				continue
 			default:
 				res.Updated++
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO aggregates (survey_id, year, idx, basis, percent, n) VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT (survey_id, year, idx, basis) DO UPDATE SET percent = excluded.percent, n = excluded.n`,
-				surveyID, a.Year, a.Index, a.Basis, a.Percent, a.N); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO aggregates (survey_id, year, idx, basis, agency_code, percent, n, se) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (survey_id, year, idx, basis, agency_code) DO UPDATE SET percent = excluded.percent, n = excluded.n, se = excluded.se`,
+				surveyID, a.Year, a.Index, a.Basis, a.AgencyCode, a.Percent, a.N, a.SE); err != nil {
 				return fmt.Errorf("store: import aggregate: %w", err)
 			}
 		}
@@ -214,11 +215,13 @@ type AggregateRow struct {
 	Year         int
 	Index, Basis string
 	Percent, N   float64
+	SE           *float64 // percent; nil when not published
+	AgencyCode   string   // the former unit; "" for the whole scope
 }
 
 // ListAggregates returns every imported published index of a survey.
 func (s *Store) ListAggregates(ctx context.Context, surveyID string) ([]AggregateRow, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT year, idx, basis, percent, n FROM aggregates WHERE survey_id = ? ORDER BY year, idx, basis`, surveyID)
+	rows, err := s.r.QueryContext(ctx, `SELECT year, idx, basis, percent, n, se, agency_code FROM aggregates WHERE survey_id = ? ORDER BY year, idx, basis, agency_code`, surveyID)
 	if err != nil {
 		return nil, fmt.Errorf("store: aggregates: %w", err)
 	}
@@ -226,8 +229,12 @@ func (s *Store) ListAggregates(ctx context.Context, surveyID string) ([]Aggregat
 	var out []AggregateRow
 	for rows.Next() {
 		var a AggregateRow
-		if err := rows.Scan(&a.Year, &a.Index, &a.Basis, &a.Percent, &a.N); err != nil {
+		var se sql.NullFloat64
+		if err := rows.Scan(&a.Year, &a.Index, &a.Basis, &a.Percent, &a.N, &se, &a.AgencyCode); err != nil {
 			return nil, fmt.Errorf("store: aggregates: %w", err)
+		}
+		if se.Valid {
+			a.SE = &se.Float64
 		}
 		out = append(out, a)
 	}
@@ -243,9 +250,15 @@ func (s *Store) Aggregates(ctx context.Context, surveyID string, year int) ([]in
 	}
 	var out []index.Aggregate
 	for _, a := range all {
-		if a.Year == year {
-			out = append(out, index.Aggregate{Index: a.Index, Basis: a.Basis, Estimate: a.Percent / 100, N: a.N})
+		if a.Year != year {
+			continue
 		}
+		ag := index.Aggregate{Index: a.Index, Basis: a.Basis, Estimate: a.Percent / 100, N: a.N, Unit: a.AgencyCode}
+		if a.SE != nil {
+			se := *a.SE / 100
+			ag.SE = &se
+		}
+		out = append(out, ag)
 	}
 	return out, nil
 }
