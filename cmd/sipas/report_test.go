@@ -68,6 +68,7 @@ func TestReportMatchesReference(t *testing.T) {
 			st := indextest.Compare(t, expected, got, indextest.Options{
 				NoAgencyChange: tc.Source == "aggregates",
 				BaselineSource: tc.Source,
+				Superseded:     tc.Superseded,
 			})
 			t.Logf("%s: %d values compared (%d of them null), %d report leaves", tc.Expected, st.Compared, st.Nulls, st.Leaves)
 			if st.Compared < 1000 {

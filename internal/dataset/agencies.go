@@ -90,6 +90,7 @@ type agencyFile struct {
 func (af *agencyFile) read(rw *row) {
 	a := Agency{Line: rw.line}
 	if s, i, fine := rw.required("code"); fine {
+		s = norm.NFC.String(s) // a code typed in decomposed Unicode is the same code
 		if p := codeProblem(s); p != "" {
 			rw.errf(i, "code %s %s", quote(s), p)
 		} else {
@@ -113,6 +114,7 @@ func (af *agencyFile) read(rw *row) {
 		}
 	}
 	if s, i, fine := rw.value("parent_code"); fine && s != "" {
+		s = norm.NFC.String(s)
 		if p := codeProblem(s); p != "" {
 			rw.errf(i, "parent_code %s %s", quote(s), p)
 		} else {

@@ -221,3 +221,20 @@ func TestParseAgenciesErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestCodesNFC: a code written in decomposed Unicode (NFD) is the same code.
+func TestCodesNFC(t *testing.T) {
+	nfd := "X\u00e3"  // "Xã" precomposed…
+	dec := "Xa\u0303" // …and decomposed
+	got, err := ParseAgencies("a.csv", strings.NewReader("code,name,level,parent_code\n"+dec+",UBND xã,commune,\n"), knownSet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Code != nfd {
+		t.Errorf("code %q, want NFC %q", got[0].Code, nfd)
+	}
+	pops, err := ParsePopulations("p.csv", strings.NewReader("year,agency_code,receipts\n2025,"+dec+",10\n"), knownSet(nfd))
+	if err != nil || pops[0].AgencyCode != nfd {
+		t.Errorf("populations: %+v, %v", pops, err)
+	}
+}

@@ -21,22 +21,32 @@ type Aggregate struct {
 	Basis   string  // BasisUnweighted or BasisStratified
 	Percent float64 // the published index in percent, 0–100 (83.02, not 0.8302)
 	N       float64 // respondents it was computed from, > 0
-	Line    int     // line of the row in the file
+	// SE is the published standard error in percent (optional column se,
+	// METHODS §13); nil when not published.
+	SE *float64
+	// AgencyCode is the former unit the figure was published for (optional
+	// column agency_code, METHODS §11); "" for the whole scope.
+	AgencyCode string
+	Line       int // line of the row in the file
 }
 
 var aggregateColumns = []column{
 	{"year", true}, {"index", true}, {"basis", true}, {"percent", true}, {"n", true},
+	{"se", false}, {"agency_code", false},
 }
 
-// ParseAggregates reads aggregates.csv (year,index,basis,percent,n). Each
-// index must be one for which validIndex returns true (a nil validIndex
-// accepts none), and each (year, index, basis) may appear once. A file in
-// which every non-zero percent is at most 1 was almost surely written in
-// fractions and is refused with one error saying so. It returns every row,
-// or no rows and an Errors listing every problem.
-func ParseAggregates(file string, r io.Reader, validIndex func(id string) bool) ([]Aggregate, error) {
+// ParseAggregates reads aggregates.csv (year,index,basis,percent,n and the
+// optional se and agency_code). Each index must be one for which validIndex
+// returns true (a nil validIndex accepts none) and each agency_code one for
+// which known does; each (year, index, basis, agency_code) may appear once,
+// and one (year, index, basis) is published either for the whole scope or
+// for former units, not both. A file in which every non-zero percent is at
+// most 1 was almost surely written in fractions and is refused with one
+// error saying so. It returns every row, or no rows and an Errors listing
+// every problem.
+func ParseAggregates(file string, r io.Reader, validIndex, known func(id string) bool) ([]Aggregate, error) {
 	c := &collector{file: file}
-	af := &aggregateFile{validIndex: validIndex, dups: newDuplicates("year, index and basis")}
+	af := &aggregateFile{validIndex: validIndex, known: known, dups: newDuplicates("year, index and basis"), scopes: map[string]*scopeUse{}}
 	t, err := readTable(file, r, aggregateColumns, "year, index, basis, percent, n", c, af.read)
 	if err != nil {
 		return nil, err
@@ -57,6 +67,8 @@ func ParseAggregates(file string, r io.Reader, validIndex func(id string) bool) 
 // remembers the first non-zero one ≤ 1 and whether any exceeds 1.
 type aggregateFile struct {
 	validIndex  func(id string) bool
+	known       func(code string) bool
+	scopes      map[string]*scopeUse // year, index, basis → how it is published
 	out         []Aggregate
 	dups        *duplicates
 	sawAboveOne bool
@@ -78,10 +90,15 @@ func (af *aggregateFile) read(rw *row) {
 			a.Basis, okBasis = s, true
 		}
 	}
-	if okYear && okIndex && okBasis {
-		af.dups.see(rw, rw.col("index"), fmt.Sprintf("%d\x00%s\x00%s", year, a.Index, a.Basis), fmt.Sprintf("%d, %s, %s", year, quote(a.Index), a.Basis))
+	okUnit := true
+	if s, _, present := rw.value("agency_code"); present && s != "" {
+		a.AgencyCode, okUnit = rw.knownCode("agency_code", af.known)
+	}
+	if okYear && okIndex && okBasis && okUnit {
+		af.seeKey(rw, &a)
 	}
 	af.percent(rw, &a)
+	af.se(rw, &a)
 	if s, i, ok := rw.required("n"); ok {
 		v, _, isNum := decimal(s)
 		switch {
@@ -94,6 +111,62 @@ func (af *aggregateFile) read(rw *row) {
 		}
 	}
 	af.out = append(af.out, a)
+}
+
+// seeKey reports a duplicated (year, index, basis, agency_code) and a
+// figure for the whole scope next to figures of former units (METHODS §11:
+// one or the other).
+func (af *aggregateFile) seeKey(rw *row, a *Aggregate) {
+	key := fmt.Sprintf("%d\x00%s\x00%s", a.Year, a.Index, a.Basis)
+	shown := fmt.Sprintf("%d, %s, %s", a.Year, quote(a.Index), a.Basis)
+	unitShown := shown
+	if a.AgencyCode != "" {
+		unitShown += " for " + quote(a.AgencyCode)
+	}
+	if !af.dups.see(rw, rw.col("index"), key+"\x00"+a.AgencyCode, unitShown) {
+		return
+	}
+	u := af.scopes[key]
+	if u == nil {
+		u = &scopeUse{}
+		af.scopes[key] = u
+	}
+	col := rw.col("agency_code")
+	if col < 0 {
+		col = rw.col("index")
+	}
+	switch {
+	case a.AgencyCode == "" && u.unit > 0:
+		rw.errf(col, "%s is given for former units (line %d) and for the whole scope here: give one or the other", shown, u.unit)
+	case a.AgencyCode != "" && u.whole > 0:
+		rw.errf(col, "%s is given for the whole scope (line %d) and for former unit %s here: give one or the other", shown, u.whole, quote(a.AgencyCode))
+	}
+	if a.AgencyCode == "" && u.whole == 0 {
+		u.whole = rw.line
+	} else if a.AgencyCode != "" && u.unit == 0 {
+		u.unit = rw.line
+	}
+}
+
+// scopeUse remembers how one (year, index, basis) is published: for the
+// whole scope (first on line whole) or for former units (first on line unit).
+type scopeUse struct{ whole, unit int }
+
+// se reads the optional se column (percent, like percent).
+func (af *aggregateFile) se(rw *row, a *Aggregate) {
+	s, i, present := rw.value("se")
+	if !present || s == "" {
+		return
+	}
+	v, _, isNum := decimal(s)
+	switch {
+	case !isNum:
+		rw.errf(i, "se %s is not a number%s", quote(s), numberHint(s, false))
+	case v < 0 || v > 100:
+		rw.errf(i, "se %s is outside 0–100 (a standard error in percent, like percent)", s)
+	default:
+		a.SE = &v
+	}
 }
 
 // index reads the index column, with a hint when only the case is wrong.

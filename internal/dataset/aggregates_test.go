@@ -8,7 +8,7 @@ import (
 
 func TestParseAggregates(t *testing.T) {
 	in := "\uFEFFn,percent,basis,index,year\r\n1859,74.07,unweighted,A1,2023\r\n1859.5,0,stratified,A1,2023\r\n1927,100,unweighted,overall,2023\r\n12,0.5,unweighted,A,2023\r\n"
-	got, err := ParseAggregates("g.csv", strings.NewReader(in), validSipasIndex)
+	got, err := ParseAggregates("g.csv", strings.NewReader(in), validSipasIndex, knownSet("P1", "P2"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +97,20 @@ func TestParseAggregatesErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "se and former units",
+			in: "year,index,basis,percent,n,se,agency_code\n" +
+				"2023,A1,unweighted,50,10,1.2,P1\n2023,A1,unweighted,60,10,,P2\n2023,A1,unweighted,55,20,,\n" +
+				"2023,A2,unweighted,50,10,x,P3\n2023,A3,unweighted,50,10,-1,\n2023,A3,stratified,50,10,,P1\n2023,A3,stratified,50,10,,P1\n",
+			want: []string{
+				`g.csv:4:7: 2023, "A1", unweighted is given for former units (line 2) and for the whole scope here: give one or the other`,
+				`g.csv:5:6: se "x" is not a number`,
+				`g.csv:5:7: agency_code "P3" is not a known agency`,
+				"g.csv:6:6: se -1 is outside 0–100 (a standard error in percent, like percent)",
+				`g.csv:7:2: year, index and basis 2023, "A3", stratified for "P1" appears again on line 8`,
+				`g.csv:8:2: year, index and basis 2023, "A3", stratified for "P1" is duplicated: it is already on line 7`,
+			},
+		},
+		{
 			name: "missing columns",
 			in:   "year,index,percent\n2023,A1,50\n",
 			want: []string{
@@ -107,7 +121,7 @@ func TestParseAggregatesErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseAggregates("g.csv", strings.NewReader(tt.in), validSipasIndex)
+			got, err := ParseAggregates("g.csv", strings.NewReader(tt.in), validSipasIndex, knownSet("P1", "P2"))
 			if got != nil {
 				t.Errorf("rows = %+v, want none", got)
 			}
@@ -116,7 +130,18 @@ func TestParseAggregatesErrors(t *testing.T) {
 	}
 }
 
+func TestParseAggregatesSE(t *testing.T) {
+	in := "year,index,basis,percent,n,se,agency_code\n2023,overall,stratified,80.5,400,1.25,P1\n2023,overall,stratified,70,100,,P2\n"
+	got, err := ParseAggregates("g.csv", strings.NewReader(in), validSipasIndex, knownSet("P1", "P2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].SE == nil || *got[0].SE != 1.25 || got[0].AgencyCode != "P1" || got[1].SE != nil || got[1].AgencyCode != "P2" {
+		t.Errorf("got %+v", got)
+	}
+}
+
 func TestParseAggregatesNilValidIndex(t *testing.T) {
-	_, err := ParseAggregates("g.csv", strings.NewReader("year,index,basis,percent,n\n2023,A1,unweighted,50,1\n"), nil)
+	_, err := ParseAggregates("g.csv", strings.NewReader("year,index,basis,percent,n\n2023,A1,unweighted,50,1\n"), nil, nil)
 	checkErrors(t, err, []string{`g.csv:2:2: index "A1" is not a question code, an aspect code or overall`})
 }

@@ -335,18 +335,18 @@ func answersText(as []uint8) string {
 
 func TestRefdataAggregates(t *testing.T) {
 	data := mustRead(t, refdata(t, "aggregates_2023.csv"))
-	got, err := ParseAggregates("aggregates_2023.csv", bytes.NewReader(data), validSipasIndex)
+	got, err := ParseAggregates("aggregates_2023.csv", bytes.NewReader(data), validSipasIndex, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 60 {
 		t.Fatalf("aggregates = %d, want 60", len(got))
 	}
-	if want := (Aggregate{2023, "A1", "unweighted", 74.07, 1859, 2}); got[0] != want {
+	if want := (Aggregate{Year: 2023, Index: "A1", Basis: "unweighted", Percent: 74.07, N: 1859, Line: 2}); got[0] != want {
 		t.Errorf("first = %+v, want %+v", got[0], want)
 	}
 	last := got[len(got)-1]
-	if want := (Aggregate{2023, "overall", "stratified", 78.92, 1927, 61}); last != want {
+	if want := (Aggregate{Year: 2023, Index: "overall", Basis: "stratified", Percent: 78.92, N: 1927, Line: 61}); last != want {
 		t.Errorf("last = %+v, want %+v", last, want)
 	}
 	bases := map[string]int{}

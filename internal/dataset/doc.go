@@ -1,6 +1,6 @@
-// Package dataset parses and validates the four CSV files that officials
-// import into sipas: agencies, populations, responses and aggregates
-// (CONTRACT.md, "CSV files").
+// Package dataset parses and validates the CSV files that officials import
+// into sipas: agencies, populations, responses, aggregates and the crosswalk
+// of reorganised units (CONTRACT.md, "CSV files").
 //
 // The parsers are pure: each reads one file, checks every row against the
 // contract and returns either all rows or every problem found, each located
@@ -27,7 +27,8 @@
 //   - blank lines, and rows whose fields are all empty (spreadsheets leave
 //     them below the data), are skipped but still counted;
 //   - years, also those of response timestamps, must be within 2000–2100;
-//   - free text (names, comments) is normalised to Unicode NFC.
+//   - free text (names, comments) and codes are normalised to Unicode NFC,
+//     so a code typed in decomposed form is the same code.
 //
 // LINE is the physical line a text editor shows: the line where the row
 // starts, or where the field starts for a problem with one field, so a

@@ -154,7 +154,7 @@ func writeResponses(t *testing.T, rows []Response) []byte {
 
 func FuzzParseAggregates(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rows, err := ParseAggregates("f.csv", bytes.NewReader(data), validSipasIndex)
+		rows, err := ParseAggregates("f.csv", bytes.NewReader(data), validSipasIndex, knownSet("MG"))
 		if err != nil {
 			checkFuzzErr(t, len(rows), err)
 			return

@@ -9,6 +9,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"sipas/internal/calendar"
 )
 
@@ -183,12 +185,15 @@ func (r *row) year(name string) (int, bool) {
 	return int(n), true
 }
 
-// knownCode checks an agency code column against known.
+// knownCode checks an agency code column against known. The code is
+// normalised to Unicode NFC first: the same code typed in decomposed form
+// (as some keyboards and older systems write Vietnamese) is the same agency.
 func (r *row) knownCode(name string, known func(string) bool) (string, bool) {
 	s, i, ok := r.required(name)
 	if !ok {
 		return "", false
 	}
+	s = norm.NFC.String(s)
 	if p := codeProblem(s); p != "" {
 		r.errf(i, "%s %s %s", name, quote(s), p)
 		return "", false

@@ -33,14 +33,14 @@ func TestJSONShape(t *testing.T) {
 	rows1, pops1 := messyData(rng, d)
 	rows0, pops0 := messyData(rng, d)
 	estimate := []string{"estimate", "se", "ci_low", "ci_high", "n"}
-	change := []string{"diff", "se", "ci_low", "ci_high", "p_value", "verdict", "baseline_estimate", "baseline_n", "df", "p_ci_discordant"}
+	change := []string{"diff", "se", "ci_low", "ci_high", "p_value", "verdict", "baseline_estimate", "baseline_n", "df", "p_ci_discordant", "baseline_var_rule"}
 	tests := []struct {
 		name     string
 		baseline *Baseline
 		pops     Populations
 	}{
 		{"raw baseline", &Baseline{Year: 2023, Source: SourceResponses, Summary: summarise(d, rows0), Populations: pops0}, pops1},
-		{"aggregate baseline", &Baseline{Year: 2023, Source: SourceAggregates, Aggregates: []Aggregate{{"A1", BasisUnweighted, 0.8, 100}}}, pops1},
+		{"aggregate baseline", &Baseline{Year: 2023, Source: SourceAggregates, Aggregates: []Aggregate{{Index: "A1", Basis: BasisUnweighted, Estimate: 0.8, N: 100}}}, pops1},
 		{"no baseline", nil, pops1},
 		{"no populations", nil, nil},
 	}
@@ -88,10 +88,10 @@ func TestJSONShape(t *testing.T) {
 					t.Errorf("%s keys:\n%s", id, diff)
 				}
 				unw := sorted(estimate...)
-				str := sorted(append(slices.Clone(estimate), "n_eff", "deff")...)
+				str := sorted(append(slices.Clone(estimate), "n_eff", "deff", "indicative")...)
 				if kind != "question" {
 					unw = sorted(append(slices.Clone(estimate), "dropped_questions")...)
-					str = unw
+					str = sorted(append(slices.Clone(estimate), "dropped_questions", "indicative")...)
 					for _, basis := range []string{"unweighted", "stratified"} {
 						if e, ok := ix[basis].(map[string]any); ok {
 							if _, ok := e["dropped_questions"].([]any); !ok {
@@ -120,7 +120,11 @@ func TestJSONShape(t *testing.T) {
 					if diff := cmp.Diff(sorted("unweighted", "stratified"), keys(ch)); diff != "" {
 						t.Errorf("%s change keys:\n%s", id, diff)
 					}
-					if diff := cmp.Diff(sorted(change...), keys(ch["unweighted"])); diff != "" {
+					want := sorted(change...)
+					if kind == "question" { // one family per basis (METHODS §12)
+						want = sorted(append(slices.Clone(change), "p_holm", "verdict_holm", "p_bh", "verdict_bh")...)
+					}
+					if diff := cmp.Diff(want, keys(ch["unweighted"])); diff != "" {
 						t.Errorf("%s change.unweighted keys:\n%s", id, diff)
 					}
 				}
@@ -134,7 +138,7 @@ func TestJSONShape(t *testing.T) {
 			for _, v := range agencies {
 				row := v.(map[string]any)
 				codes = append(codes, row["agency"].(string))
-				if diff := cmp.Diff(sorted("agency", "n", "estimate", "ci_low", "ci_high", "indicative", "change"), keys(row)); diff != "" {
+				if diff := cmp.Diff(sorted("agency", "n", "estimate", "ci_low", "ci_high", "indicative", "change", "stratified", "predecessors"), keys(row)); diff != "" {
 					t.Errorf("agency row keys:\n%s", diff)
 				}
 				if tt.baseline == nil || tt.baseline.Source != SourceResponses {
@@ -179,9 +183,9 @@ func TestComputeErrors(t *testing.T) {
 		{"design differs", Input{Design: synthDesign(4), Current: sum}, "different design"},
 		{"baseline source", Input{Design: d, Current: sum, Baseline: &Baseline{Source: "guess"}}, `unknown baseline source "guess"`},
 		{"baseline summary", Input{Design: d, Current: sum, Baseline: &Baseline{Year: 2023, Source: SourceResponses}}, "baseline 2023 summary is missing"},
-		{"aggregate basis", Input{Design: d, Current: sum, Baseline: &Baseline{Source: SourceAggregates, Aggregates: []Aggregate{{"A1", "weighted", 0.5, 10}}}}, `unknown basis "weighted"`},
-		{"aggregate twice", Input{Design: d, Current: sum, Baseline: &Baseline{Source: SourceAggregates, Aggregates: []Aggregate{{"A1", BasisUnweighted, 0.5, 10}, {"A1", BasisUnweighted, 0.6, 10}}}}, "given twice"},
-		{"aggregate percent", Input{Design: d, Current: sum, Baseline: &Baseline{Source: SourceAggregates, Aggregates: []Aggregate{{"A1", BasisUnweighted, 83.02, 10}}}}, "out of range"},
+		{"aggregate basis", Input{Design: d, Current: sum, Baseline: &Baseline{Source: SourceAggregates, Aggregates: []Aggregate{{Index: "A1", Basis: "weighted", Estimate: 0.5, N: 10}}}}, `unknown basis "weighted"`},
+		{"aggregate twice", Input{Design: d, Current: sum, Baseline: &Baseline{Source: SourceAggregates, Aggregates: []Aggregate{{Index: "A1", Basis: BasisUnweighted, Estimate: 0.5, N: 10}, {Index: "A1", Basis: BasisUnweighted, Estimate: 0.6, N: 10}}}}, "given twice"},
+		{"aggregate percent", Input{Design: d, Current: sum, Baseline: &Baseline{Source: SourceAggregates, Aggregates: []Aggregate{{Index: "A1", Basis: BasisUnweighted, Estimate: 83.02, N: 10}}}}, "out of range"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -278,8 +282,8 @@ func TestDegenerate(t *testing.T) {
 	if q.Stratified.Deff != nil {
 		t.Errorf("deff at p = 1 = %v, want null", *q.Stratified.Deff)
 	}
-	if c := q.Change.Stratified; c.Verdict != NoChange || *c.PValue != 1 || *c.CILow != 0 || *c.CIHigh != 0 {
-		t.Errorf("identical years, zero variance: %+v, want [0, 0], p 1, no change", c)
+	if c := q.Change.Stratified; c.Verdict != InsufficientData || c.PValue != nil || c.CILow != nil || c.Diff == nil || *c.Diff != 0 {
+		t.Errorf("identical years, one answer: %+v, want diff 0 with insufficient data (METHODS §13)", c)
 	}
 
 	blank := NewSample(d)

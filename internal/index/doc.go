@@ -4,10 +4,12 @@
 // stratified (receipts-weighted) basis, with 95 % intervals, year-on-year
 // comparisons and per-agency league-table rows.
 //
-// Every estimator implements a section of /shared/METHODS.md, which is the
-// specification; the section is cited next to the code. The reference
-// numbers in /shared/refdata/expected were produced independently with R's
-// survey package, and the tests hold this package to them at 1e-9.
+// Every estimator implements a section of docs/methods.md (the project's
+// statement of the specification, same section numbers), cited next to the
+// code as "METHODS §N". The reference numbers in testdata/refdata/expected
+// and testdata/stress were produced independently with R's survey package
+// (testdata/r regenerates them), and the tests hold this package to them at
+// 1e-9.
 //
 // The package is pure: it does no I/O. The caller feeds response rows into a
 // Sample (one per year, filters already applied), turns it into a Summary of

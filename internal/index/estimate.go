@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -86,8 +87,11 @@ type result struct {
 	est     float64 // the index, a fraction
 	v       float64 // its (linearised) variance
 	x       float64 // satisfied answers (unweighted question)
-	bigN    float64 // N^(k) (stratified question)
+	bigN    float64 // N^(k), or the domain's weight total (stratified question)
 	dropped []int   // columns dropped for want of answers (aspect, overall)
+	// sampled and smallMajor feed the precision flag and the zero-variance
+	// guard of METHODS §13 (stratified basis; see strataSet.precision).
+	sampled, smallMajor bool
 }
 
 func nullResult(n int, dropped []int) result {
@@ -108,6 +112,7 @@ func unweighted(t *Stratum, d *indexDef) result {
 	c, dropped := d.coefficients(k, func(col int) bool { return t.Answered[col] > 0 })
 	n := d.analysisN(t)
 	r := nullResult(n, dropped)
+	r.sampled = true // no fpc on this basis: every sample is a sample
 	if n == 0 {
 		return r
 	}
@@ -138,34 +143,68 @@ func unweighted(t *Stratum, d *indexDef) result {
 	return r
 }
 
-// stratified computes an index on the stratified basis (METHODS §2–3) from
-// the strata of the sample and their receipts N_h (pops, aligned, all
-// positive and ≥ n_h). Per question the separate estimator is
+// strataSet is the stratified design of one estimate (METHODS §2–3, §11,
+// §13): per stratum h, its counts over the whole year (full), its counts in
+// the report's domain (dom, aligned with full; nil when the domain is the
+// whole year), its weight ω_h and its receipts N_h for the finite-population
+// correction. ω_h is N_h for a year's own strata and s(u→T)·N_u for the
+// predecessors of a reorganised unit (§11).
+type strataSet struct {
+	full   []Stratum
+	dom    []Stratum
+	weight []float64
+	pop    []float64
+}
+
+// domain returns the domain counts of stratum h.
+func (ss *strataSet) domain(h int) *Stratum {
+	if ss.dom == nil {
+		return &ss.full[h]
+	}
+	return &ss.dom[h]
+}
+
+// stratified computes an index on the stratified basis (METHODS §2–3) over
+// the strata of ss. Per question k the estimator is
 //
-//	p_k = Σ_{h∈H_k} W_h^(k) p̂_hk,  W_h^(k) = N_h / N^(k),  H_k = {h: m_hk > 0},
+//	p_k = Σ_h ω_h x_hk/m_hk / D_k,   D_k = Σ_h ω_h m_hk^dom/m_hk
 //
-// so an agency without answers to k drops out and the weights renormalise.
+// where x_hk counts the satisfied answers in the domain and m_hk the
+// stratum's answerers of k over the whole year. Without a domain D_k =
+// N^(k) = Σ_{h∈H_k} N_h and this is the separate estimator of §2 (an agency
+// without answers to k drops out and the weights renormalise). With a
+// domain (a channel filter, §13) it is survey's svymean(~y, subset(design,
+// channel == c)): a combined ratio across strata of the per-stratum ratios.
+//
 // The variance is the Taylor linearisation of survey's onestage:
 //
 //	V = Σ_{h: n_h≥2} (1−f_h) n_h/(n_h−1) Σ_i e_i²  +  Σ_{h: n_h=1} (1−f_h) e_i²
-//	e_i = Σ_k c_k W_h^(k) r_ik (y_ik − centre_hk)/m_hk
+//	e_i = Σ_k c_k ω_h r_ik/(m_hk D_k) · [I_dom(i)(y_ik − p_k) − g_hk]
+//	g_hk = (x_hk − p_k m_hk^dom)/m_hk  (n_h ≥ 2),  0  (n_h = 1)
 //
-// with centre_hk = p̂_hk, which makes e_i sum to 0 within the stratum (so
-// the within-stratum centring of the formula is a no-op), and centre_hk = p_k
-// for a lonely stratum (survey.lonely.psu = "adjust", METHODS §7). A census
-// stratum has f_h = 1 and adds 0. n_h and f_h = n_h/N_h are those of the
-// index's own analysis sample. The variance of an aspect or the overall
-// index is NaN when n < 2 (§7).
-func stratified(strata []Stratum, pops []float64, d *indexDef, k int) result {
+// g_hk makes e_i sum to 0 within the stratum, so the within-stratum centring
+// of the formula is a no-op. Without a domain it turns the centre into the
+// stratum's share p̂_hk, as §3 writes it, and a lonely stratum (n_h = 1) is
+// centred at p_k (survey.lonely.psu = "adjust", §7). A census stratum has
+// f_h = 1 and adds 0. n_h and f_h = n_h/N_h are those of the index's own
+// analysis sample over the whole stratum; the estimate's n is the domain's.
+// The variance is NaN when n < 2 (§7, §13: one answer is no evidence of
+// precision, for questions too).
+func stratified(ss strataSet, d *indexDef, k int) result {
 	bigN := make([]float64, k)
 	p := make([]float64, k)
-	for h := range strata {
-		st := &strata[h]
-		for col, m := range st.Answered {
-			if m > 0 {
-				bigN[col] += pops[h]
-				p[col] += pops[h] * float64(st.Satisfied[col]) / float64(m)
+	for h := range ss.full {
+		full, dom, w := &ss.full[h], ss.domain(h), ss.weight[h]
+		for col, m := range full.Answered {
+			if m == 0 || dom.Answered[col] == 0 {
+				continue
 			}
+			if dom == full {
+				bigN[col] += w
+			} else {
+				bigN[col] += w * float64(dom.Answered[col]) / float64(m)
+			}
+			p[col] += w * float64(dom.Satisfied[col]) / float64(m)
 		}
 	}
 	// Dividing once at the end keeps p_k exactly 1 (or 0) when every stratum
@@ -178,30 +217,39 @@ func stratified(strata []Stratum, pops []float64, d *indexDef, k int) result {
 	}
 	c, dropped := d.coefficients(k, func(col int) bool { return bigN[col] > 0 })
 	n := 0
-	for h := range strata {
-		n += d.analysisN(&strata[h])
+	for h := range ss.full {
+		n += d.analysisN(ss.domain(h))
 	}
 	r := nullResult(n, dropped)
 	if n == 0 {
 		return r
 	}
 	r.est = combine(c, p)
-	if d.kind == KindQuestion {
-		r.bigN = bigN[d.col]
-	} else if n < 2 {
+	r.bigN = bigN[d.col]
+	r.sampled, r.smallMajor = ss.precision(d)
+	if n < 2 {
 		return r
 	}
+	r.v = ss.variance(d, c, p, bigN)
+	return r
+}
+
+// variance returns V of METHODS §3 (see stratified) for the coefficients c,
+// the shares p and the denominators D_k (bigN).
+func (ss *strataSet) variance(d *indexDef, c, p, bigN []float64) float64 {
+	k := len(c)
 	a := make([]float64, k)
 	centre := make([]float64, k)
+	g := make([]float64, k)
 	v := 0.0
-	for h := range strata {
-		st := &strata[h]
-		nh := d.analysisN(st)
+	for h := range ss.full {
+		full, dom := &ss.full[h], ss.domain(h)
+		nh := d.analysisN(full)
 		if nh == 0 {
 			continue
 		}
 		nhf := float64(nh)
-		fpc := 1 - nhf/pops[h]
+		fpc := 1 - nhf/ss.pop[h]
 		if fpc <= 0 {
 			continue // census: no sampling variance (METHODS §2)
 		}
@@ -210,23 +258,97 @@ func stratified(strata []Stratum, pops []float64, d *indexDef, k int) result {
 			scale *= nhf / (nhf - 1)
 		}
 		for col, ck := range c {
-			a[col], centre[col] = 0, 0
-			m := st.Answered[col]
+			a[col], centre[col], g[col] = 0, 0, 0
+			m := full.Answered[col]
 			if ck == 0 || m == 0 {
 				continue
 			}
-			a[col] = ck * pops[h] / bigN[col] / float64(m)
-			if nh >= 2 {
-				centre[col] = float64(st.Satisfied[col]) / float64(m)
-			} else {
+			mf := float64(m)
+			a[col] = ck * ss.weight[h] / (mf * bigN[col])
+			switch {
+			case nh < 2:
 				centre[col] = p[col]
+			case dom == full:
+				// p_k + g_hk is p̂_hk; written directly it is exact, so that
+				// identical answers give exactly V = 0 (the §13 guard).
+				centre[col] = float64(full.Satisfied[col]) / mf
+			default:
+				g[col] = (float64(dom.Satisfied[col]) - p[col]*float64(dom.Answered[col])) / mf
+				centre[col] = p[col] + g[col]
 			}
 		}
-		v += scale * sumSquares(st, a, centre)
+		s := sumSquares(dom, a, centre)
+		if dom != full {
+			s += outsideSquares(full, dom, a, g)
+		}
+		v += scale * s
 	}
-	r.v = v
-	return r
+	return v
 }
+
+// outsideSquares returns Σ e_i² over the respondents of a stratum outside
+// the domain, whose influence is e_i = −Σ_k a_k r_ik g_k: the quadratic form
+// Σ_kl a_k a_l g_k g_l N_kl over the pair counts of full minus dom.
+func outsideSquares(full, dom *Stratum, a, g []float64) float64 {
+	k := len(a)
+	s := 0.0
+	for i, ai := range a {
+		if ai == 0 || g[i] == 0 {
+			continue
+		}
+		for j, aj := range a {
+			if aj == 0 || g[j] == 0 {
+				continue
+			}
+			nb := full.Both[i*k+j] - dom.Both[i*k+j]
+			s += ai * aj * g[i] * g[j] * float64(nb)
+		}
+	}
+	return max(0, s)
+}
+
+// precision returns what the precision flag of METHODS §13 needs besides the
+// interval: whether some stratum that contributes to the index is sampled
+// (n_h < N_h, so a zero variance is an accident of the sample, not a census),
+// and whether the strata that carry most of the weight — taken by decreasing
+// weight until their share exceeds one half — include a sampled one with
+// fewer than 30 of the index's answers.
+func (ss *strataSet) precision(d *indexDef) (sampled, smallMajor bool) {
+	type part struct {
+		w       float64
+		n       int
+		sampled bool
+	}
+	var parts []part
+	total := 0.0
+	for h := range ss.full {
+		n := d.analysisN(ss.domain(h))
+		if n == 0 {
+			continue
+		}
+		pt := part{w: ss.weight[h], n: n, sampled: float64(d.analysisN(&ss.full[h])) < ss.pop[h]}
+		sampled = sampled || pt.sampled
+		parts = append(parts, pt)
+		total += pt.w
+	}
+	slices.SortStableFunc(parts, func(x, y part) int { return cmp.Compare(y.w, x.w) })
+	cum := 0.0
+	for _, pt := range parts {
+		if pt.sampled && pt.n < minStratumAnswers {
+			smallMajor = true
+		}
+		cum += pt.w
+		if cum > total/2 {
+			break
+		}
+	}
+	return sampled, smallMajor
+}
+
+// minStratumAnswers is the fewest answers a stratum that carries much of an
+// estimate's weight may have before the estimate is flagged indicative
+// (METHODS §13).
+const minStratumAnswers = 30
 
 // combine returns Σ_k c_k p_k, the index as a combination of shares.
 func combine(c, p []float64) float64 {

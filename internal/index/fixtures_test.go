@@ -152,7 +152,19 @@ func fixtureAggregates(tb testing.TB, name string) []Aggregate {
 		if err1 != nil || err2 != nil {
 			tb.Fatalf("%s: bad row %q", name, rec)
 		}
-		aggs = append(aggs, Aggregate{Index: rec[col["index"]], Basis: rec[col["basis"]], Estimate: pct / 100, N: n})
+		a := Aggregate{Index: rec[col["index"]], Basis: rec[col["basis"]], Estimate: pct / 100, N: n}
+		if i, ok := col["se"]; ok && rec[i] != "" {
+			se, err := strconv.ParseFloat(rec[i], 64)
+			if err != nil {
+				tb.Fatalf("%s: se %q", name, rec[i])
+			}
+			se /= 100
+			a.SE = &se
+		}
+		if i, ok := col["agency_code"]; ok {
+			a.Unit = rec[i]
+		}
+		aggs = append(aggs, a)
 	}
 	return aggs
 }

@@ -218,7 +218,7 @@ func TestNaiveVariance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		check := func(what string, e *Estimate, est, v float64, n int, question bool) {
+		check := func(what string, e *Estimate, est, v float64, n int, question, stratified bool) {
 			t.Helper()
 			compared += 3
 			if e.N != n {
@@ -228,8 +228,8 @@ func TestNaiveVariance(t *testing.T) {
 				t.Errorf("trial %d %s: estimate = %v, want %v", trial, what, orNaN(e.Value), est)
 			}
 			wantSE := math.Sqrt(v)
-			if !question && n < 2 {
-				wantSE = math.NaN()
+			if (!question || stratified) && n < 2 {
+				wantSE = math.NaN() // one answer carries no variance (METHODS §7, §13)
 			}
 			if !closeTo(orNaN(e.SE), wantSE, 1e-10) {
 				t.Errorf("trial %d %s: se = %v, want %v", trial, what, orNaN(e.SE), wantSE)
@@ -238,12 +238,12 @@ func TestNaiveVariance(t *testing.T) {
 		for i, def := range defs {
 			ix := rep.Indices[i]
 			est, v, n := naiveIndex(rows, k, def.groups, pops)
-			check(ix.ID+" stratified", ix.Stratified, est, v, n, def.kind == KindQuestion)
+			check(ix.ID+" stratified", ix.Stratified, est, v, n, def.kind == KindQuestion, true)
 			est, v, n = naiveIndex(rows, k, def.groups, nil)
 			if def.kind == KindQuestion {
 				v = est * (1 - est) / float64(n) // the report convention, METHODS §10
 			}
-			check(ix.ID+" unweighted", ix.Unweighted, est, v, n, def.kind == KindQuestion)
+			check(ix.ID+" unweighted", ix.Unweighted, est, v, n, def.kind == KindQuestion, false)
 		}
 		for _, row := range rep.Agencies {
 			var own []synthRow

@@ -40,6 +40,7 @@ func TestReference(t *testing.T) {
 			st := indextest.Compare(t, raw, got, indextest.Options{
 				NoAgencyChange: tc.Source == SourceAggregates,
 				BaselineSource: tc.Source,
+				Superseded:     tc.Superseded,
 			})
 			t.Logf("%s: %d values compared (%d of them null), %d report leaves", tc.Expected, st.Compared, st.Nulls, st.Leaves)
 			if st.Compared < 100 {

@@ -22,8 +22,14 @@ type Report struct {
 	// Indices lists every question in Design order, then every aspect, then
 	// the overall index.
 	Indices []Index `json:"indices"`
-	// Agencies has one row per agency of the sample, sorted by code.
+	// Agencies has one row per agency of the sample in scope, sorted by
+	// code. The rows, their Holm adjustment and rank ranges are those of the
+	// unfiltered report (METHODS §12): a filter only chooses which rows are
+	// shown.
 	Agencies []AgencyRow `json:"agencies"`
+	// SmallArea holds the model-based estimates of METHODS §14 when the
+	// report asks for a small-area level; absent otherwise.
+	SmallArea *SmallArea `json:"small_area,omitempty"`
 }
 
 // BaselineRef names the baseline a report compares with.
@@ -62,6 +68,11 @@ type Estimate struct {
 	// N is the size of the index's analysis sample: the respondents who
 	// answered at least one of its questions (METHODS §0).
 	N int `json:"n"`
+	// Indicative (extra) is the precision flag of METHODS §12–13, set on
+	// stratified estimates only: the interval is wider than ±5 points, the
+	// variance is 0 from a sample, or the strata that carry most of the
+	// weight have fewer than 30 answers.
+	Indicative *bool `json:"indicative,omitempty"`
 	// DesignEffect is set for stratified question estimates only.
 	*DesignEffect
 	// Composition is set for aspect and overall estimates only.
@@ -106,36 +117,91 @@ type Change struct {
 	// baseline (METHODS §10).
 	BaselineEstimate *float64 `json:"baseline_estimate"`
 	BaselineN        *float64 `json:"baseline_n"`
+	// BaselineVarRule says where the variance of an aggregate baseline
+	// comes from (METHODS §6, §13): VarPublished, VarBorrowed or
+	// VarBinomial; null for a raw baseline and for Newcombe, which needs no
+	// baseline variance.
+	BaselineVarRule *string `json:"baseline_var_rule"`
 	// DF (extra) is the Welch degrees of freedom; nil for z and Newcombe.
 	DF *float64 `json:"df"`
 	// PCIDiscordant (extra) flags a p-value on the other side of 0.05 from
 	// the verdict, which can happen only for Newcombe, whose p comes from a
 	// different (pooled score) test (METHODS §1).
 	PCIDiscordant bool `json:"p_ci_discordant"`
+	// Adjustment is set on the changes that belong to a family of
+	// comparisons: questions (one family per basis) and agency rows (all
+	// agencies of the report, whatever the filter). It is nil, and left out
+	// of the JSON, for aspects and the overall index, whose verdict is the
+	// interval's (METHODS §12).
+	*Adjustment
 }
 
-// AgencyRow is one agency's overall index on the unweighted basis, with its
-// own t interval, and its change from the same agency's baseline.
+// Adjustment is the multiplicity adjustment of one change over its family
+// (METHODS §8, §12): Holm for the verdict officials read, BH (extra) for
+// false-discovery-rate screening. A change without a p-value is not in the
+// family and reads insufficient data.
+type Adjustment struct {
+	PHolm       *float64 `json:"p_holm"`
+	VerdictHolm Verdict  `json:"verdict_holm"`
+	PBH         *float64 `json:"p_bh"`
+	VerdictBH   Verdict  `json:"verdict_bh"`
+}
+
+// The baseline variance rules of an aggregate baseline (CONTRACT.md).
+const (
+	VarPublished = "published" // the published standard error
+	VarBorrowed  = "borrowed"  // this year's variance-to-binomial ratio (METHODS §6)
+	VarBinomial  = "binomial"  // e0(1−e0)/n0, when this year's estimate is 0 or 1
+)
+
+// AgencyRow is one agency's overall index: on the unweighted basis with its
+// own t interval and change (METHODS §10), and on the stratified basis over
+// its own stratum with the change from its predecessors (METHODS §11–12).
 type AgencyRow struct {
 	Agency   string   `json:"agency"`
 	N        int      `json:"n"`
 	Estimate *float64 `json:"estimate"`
 	CILow    *float64 `json:"ci_low"`
 	CIHigh   *float64 `json:"ci_high"`
-	// Indicative (extra) flags an agency with fewer respondents than a ±5 %
-	// index needs given its receipts (IndicativeMinN, METHODS §8).
+	// Indicative (extra) is the precision flag of METHODS §12–13 on the
+	// basis officials read: the stratified one when it exists.
+	Indicative bool `json:"indicative"`
+	// Change is the unweighted change; nil unless the baseline is raw
+	// responses. Its difference is null, with insufficient data, when the
+	// agency's predecessors include another unit (METHODS §11).
+	Change *AgencyChange `json:"change"`
+	// Stratified is nil when the report year lacks a receipts count for
+	// a stratum with answers.
+	Stratified *AgencyStratified `json:"stratified"`
+	// Predecessors are the baseline strata of the agency (METHODS §11),
+	// [] without a raw baseline.
+	Predecessors []Predecessor `json:"predecessors"`
+}
+
+// AgencyChange is an agency's change with its adjustment over all agencies
+// of the report.
+type AgencyChange struct {
+	Change
+}
+
+// AgencyStratified is an agency's overall index on the stratified basis
+// over its own stratum, its rank range among the report's agencies and its
+// change from its predecessors' baseline (METHODS §11–12).
+type AgencyStratified struct {
+	Estimate *float64 `json:"estimate"`
+	SE       *float64 `json:"se"`
+	CILow    *float64 `json:"ci_low"`
+	CIHigh   *float64 `json:"ci_high"`
+	N        int      `json:"n"`
+	// RankLow and RankHigh are the joint 95% rank range of Klein, Wright &
+	// Wieczorek (2020), 1 = best; nil without an estimate.
+	RankLow  *int `json:"rank_low"`
+	RankHigh *int `json:"rank_high"`
+	// Indicative (extra) is the precision flag of METHODS §12–13.
 	Indicative bool `json:"indicative"`
 	// Change is nil unless the baseline is raw responses.
 	Change *AgencyChange `json:"change"`
-}
-
-// AgencyChange is an agency's Change plus the multiplicity adjustments over
-// the agencies that have a p-value (METHODS §8): Holm for the league table's
-// verdict, BH (extra) for false-discovery-rate screening.
-type AgencyChange struct {
-	Change
-	PHolm       *float64 `json:"p_holm"`
-	VerdictHolm Verdict  `json:"verdict_holm"`
-	PBH         *float64 `json:"p_bh"`
-	VerdictBH   Verdict  `json:"verdict_bh"`
+	// rankVar is the variance the rank range uses: NaN when unknown or 0
+	// from a sample.
+	rankVar float64
 }

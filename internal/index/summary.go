@@ -78,16 +78,45 @@ func (s *Summary) Merge(o *Summary) {
 		panic("index: Merge: summaries of different designs")
 	}
 	for i := range o.Strata {
-		src := &o.Strata[i]
-		j, found := slices.BinarySearchFunc(s.Strata, src.Code, func(st Stratum, code string) int {
-			return strings.Compare(st.Code, code)
-		})
-		if !found {
-			s.Strata = slices.Insert(s.Strata, j, src.clone())
-			continue
-		}
-		s.Strata[j].add(src)
+		s.AddStratum(&o.Strata[i])
 	}
+}
+
+// NewSummary returns an empty Summary of questionnaire d, to which strata
+// (for instance counts read from a database, one per agency, channel and
+// month) are added with AddStratum.
+func NewSummary(d Design) *Summary { return &Summary{Design: d.clone()} }
+
+// AddStratum adds the counts of st to the stratum with its code, inserting
+// it in code order when new; st is not aliased afterwards. The counts must
+// fit the design (Compute checks).
+func (s *Summary) AddStratum(st *Stratum) {
+	j, found := slices.BinarySearchFunc(s.Strata, st.Code, func(x Stratum, code string) int {
+		return strings.Compare(x.Code, code)
+	})
+	if !found {
+		s.Strata = slices.Insert(s.Strata, j, st.clone())
+		return
+	}
+	s.Strata[j].add(st)
+}
+
+// Add adds o's counts to st: the strata of two disjoint sets of respondents
+// of one agency.
+func (st *Stratum) Add(o *Stratum) { st.add(o) }
+
+// Equal reports whether st and o hold the same code and counts.
+func (st *Stratum) Equal(o *Stratum) bool {
+	if st.Code != o.Code || st.Respondents != o.Respondents || st.WithAnswers != o.WithAnswers {
+		return false
+	}
+	a, b := st.parts(), o.parts()
+	for i := range a {
+		if !slices.Equal(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (st *Stratum) clone() Stratum {

@@ -10,7 +10,7 @@ import (
 )
 
 // ImportKinds are the CSV files officials can import (CONTRACT.md).
-var ImportKinds = []string{"agencies", "populations", "responses", "aggregates"}
+var ImportKinds = []string{"agencies", "populations", "responses", "aggregates", "crosswalk"}
 
 // ImportFile parses one CSV file of the given kind against the known agencies and the
 // questionnaire, then stores every row in one transaction, or none. Parse errors come back as
@@ -35,11 +35,17 @@ func (s *Store) ImportFile(ctx context.Context, q *survey.Questionnaire, kind, n
 		}
 		return s.ImportPopulations(ctx, list)
 	case "aggregates":
-		list, err := dataset.ParseAggregates(name, r, q.IsIndex)
+		list, err := dataset.ParseAggregates(name, r, q.IsIndex, isKnown)
 		if err != nil {
 			return ImportResult{}, err
 		}
 		return s.ImportAggregates(ctx, q.ID, list)
+	case "crosswalk":
+		list, err := dataset.ParseCrosswalk(name, r, isKnown)
+		if err != nil {
+			return ImportResult{}, err
+		}
+		return s.ImportCrosswalk(ctx, list)
 	case "responses":
 		list, err := dataset.ParseResponses(name, r, q.Codes(), isKnown)
 		if err != nil {
@@ -51,5 +57,5 @@ func (s *Store) ImportFile(ctx context.Context, q *survey.Questionnaire, kind, n
 		}
 		return s.ImportResponses(ctx, name, q.ID, q.Version, rows)
 	}
-	return ImportResult{}, fmt.Errorf("store: cannot import %q: choose agencies, populations, responses or aggregates", kind)
+	return ImportResult{}, fmt.Errorf("store: cannot import %q: choose agencies, populations, responses, aggregates or crosswalk", kind)
 }

@@ -172,9 +172,14 @@ func isUniqueViolation(err error) bool {
 // scanner is one row of a result: *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
 
-// queryAll runs a query on db and returns every row as scan reads it; what names the
-// operation in errors ("list agencies").
-func queryAll[T any](ctx context.Context, db *sql.DB, what, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
+// querier is what a *sql.DB and a *sql.Tx offer for reading.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryAll runs a query on db (the reader pool, or a transaction) and returns every row as
+// scan reads it; what names the operation in errors ("list agencies").
+func queryAll[T any](ctx context.Context, db querier, what, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: %w", what, err)
