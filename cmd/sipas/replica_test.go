@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
@@ -317,14 +318,16 @@ dbs:
 
 	// The load, restores of the replica every lsPoll, and after lsLoadFor the disaster:
 	// Litestream and sipas SIGKILLed, Litestream first (sipas may acknowledge a few more
-	// answers in between, which the replica cannot have).
+	// answers in between, which the replica cannot have). The load starts just after a sync
+	// of Litestream, so a random delay puts the disaster anywhere between two syncs.
 	stopLoad, stopPoll := make(chan struct{}), make(chan struct{})
 	var answers []lsAnswer
 	var polls []lsPollResult
 	var wg sync.WaitGroup
 	wg.Go(func() { answers = lsLoad(s, e.key, stopLoad) })
 	wg.Go(func() { polls = lsPoller(bin, url, dir, stopPoll) })
-	time.Sleep(lsLoadFor)
+	loadFor := lsLoadFor + rand.N(lsMonitor+lsSync)
+	time.Sleep(loadFor)
 	close(stopPoll)
 	disaster := time.Now()
 	ls.cmd.Process.Signal(syscall.SIGKILL)
@@ -477,7 +480,7 @@ dbs:
 		restoring += p.end.Sub(p.start)
 	}
 	t.Logf("load: %d answers acknowledged in %s from %d clients (%.0f/s), %d without an answer; %d restores during the load, %.0f ms each on average",
-		len(acked), lsLoadFor, lsClients, float64(len(acked))/lsLoadFor.Seconds(), len(answers)-len(acked), len(polls),
+		len(acked), loadFor.Round(time.Millisecond), lsClients, float64(len(acked))/loadFor.Seconds(), len(answers)-len(acked), len(polls),
 		restoring.Seconds()*1000/float64(max(1, len(polls))))
 	t.Logf("replication lag (from the 303 to the end of the first restore holding the answer, polled every %s; %d answers): median %.2f s, p90 %.2f s, max %.2f s; the largest lag is at least %.2f s",
 		lsPoll, len(lags), pct(0.5), pct(0.9), pct(1), lagBelow.Seconds())
