@@ -93,8 +93,9 @@ type crashServer struct {
 	done chan error
 }
 
-// start runs the server on a free loopback port and waits until /healthz answers.
-func (e crashEnv) start(t *testing.T) *crashServer {
+// start runs the server on a free loopback port and waits until /healthz answers. extra are
+// more flags of serve.
+func (e crashEnv) start(t *testing.T, extra ...string) *crashServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -103,7 +104,7 @@ func (e crashEnv) start(t *testing.T) *crashServer {
 	addr := ln.Addr().String()
 	ln.Close()
 	s := &crashServer{url: "http://" + addr, logs: &logtest.Buffer{}, done: make(chan error, 1)}
-	s.cmd = exec.Command(e.bin, "serve", "--db", e.db, "--addr", addr, "--submit-rate", "0", "--log-format", "json")
+	s.cmd = exec.Command(e.bin, append([]string{"serve", "--db", e.db, "--addr", addr, "--submit-rate", "0", "--log-format", "json"}, extra...)...)
 	s.cmd.Env = crashChildEnv()
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 	if err := s.cmd.Start(); err != nil {

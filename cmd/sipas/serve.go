@@ -32,6 +32,8 @@ type serveConfig struct {
 	RetentionMonths int
 	// TokenValidityDays is how many days after its minting day a signed token is good.
 	TokenValidityDays int
+	// Checkpoints is who checkpoints the WAL: checkpointsSQLite or checkpointsExternal.
+	Checkpoints string
 }
 
 func (c serveConfig) String() string {
@@ -39,8 +41,8 @@ func (c serveConfig) String() string {
 	for i, n := range c.TrustedProxies {
 		proxies[i] = n.String()
 	}
-	return fmt.Sprintf("addr=%s base_url=%s db=%s surveys=%s submit_rate=%d/min trusted_proxies=%s retention_months=%d token_validity_days=%d",
-		c.Addr, c.BaseURL, c.DB, orEmbedded(c.Surveys), c.SubmitRate, strings.Join(proxies, ","), c.RetentionMonths, c.TokenValidityDays)
+	return fmt.Sprintf("addr=%s base_url=%s db=%s surveys=%s submit_rate=%d/min trusted_proxies=%s retention_months=%d token_validity_days=%d checkpoints=%s",
+		c.Addr, c.BaseURL, c.DB, orEmbedded(c.Surveys), c.SubmitRate, strings.Join(proxies, ","), c.RetentionMonths, c.TokenValidityDays, c.Checkpoints)
 }
 
 func orEmbedded(dir string) string {
@@ -56,6 +58,7 @@ type serveFlags struct {
 	submitRate, retentionMonths           *int
 	tokenValidityDays                     *int
 	trustedProxies                        *string
+	checkpoints                           *string
 }
 
 func addServeFlags(fs *flag.FlagSet, db *string) *serveFlags {
@@ -73,6 +76,7 @@ func addServeFlags(fs *flag.FlagSet, db *string) *serveFlags {
 			"blank free-text comments older than `N` months, keeping the answers (checked at start and daily); 0 = keep (env SIPAS_RETENTION_MONTHS)"),
 		tokenValidityDays: fs.Int("token-validity-days", envInt("SIPAS_TOKEN_VALIDITY_DAYS", store.DefaultTokenValidityDays),
 			"a signed (offline-minted) token may be opened until `N` days after its minting day (env SIPAS_TOKEN_VALIDITY_DAYS)"),
+		checkpoints: checkpointsFlag(fs),
 	}
 }
 
@@ -99,6 +103,10 @@ func (f *serveFlags) config() (serveConfig, error) {
 	}
 	if c.TokenValidityDays = *f.tokenValidityDays; c.TokenValidityDays < 1 || c.TokenValidityDays > 3650 {
 		return c, usagef("--token-validity-days must be from 1 to 3650, not %d", c.TokenValidityDays)
+	}
+	c.Checkpoints = *f.checkpoints
+	if err := checkCheckpoints(c.Checkpoints); err != nil {
+		return c, err
 	}
 	var err error
 	if c.TrustedProxies, err = parseCIDRs(*f.trustedProxies); err != nil {
@@ -156,7 +164,7 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{Logger: log})
+	st, err := store.Open(ctx, cfg.DB, store.Options{Logger: log, ExternalCheckpoints: cfg.Checkpoints == checkpointsExternal})
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,9 @@ type Options struct {
 	// NoGroupCommit makes SubmitResponse run one transaction (and one fsync) per response
 	// instead of going through the group-commit writer: only for benchmarks and comparisons.
 	NoGroupCommit bool
+	// ExternalCheckpoints turns SQLite's automatic checkpoints off: Litestream runs them
+	// (checkpoint.go).
+	ExternalCheckpoints bool
 }
 
 // dsn builds the modernc DSN. busy_timeout comes first so the other pragmas already wait on a
@@ -77,7 +80,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	var err error
-	if s.w, err = sql.Open("sqlite", dsn(path, false)); err != nil {
+	if s.w, err = sql.Open("sqlite", writerDSN(path, opts)); err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
 	s.w.SetMaxOpenConns(1)
