@@ -5,14 +5,19 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
+	"sipas/internal/store"
 	"sipas/internal/survey"
 )
 
-const importUsage = `import agencies|populations|responses|aggregates [--db FILE] [--survey ID] FILE.csv
+const importUsage = `import agencies|populations|responses|aggregates|crosswalk [--db FILE] [--survey ID] FILE.csv
 
 Imports are all-or-nothing: a file with any bad row changes nothing, and every bad row is
-reported as FILE:LINE:COLUMN: problem. Importing the same file twice changes nothing.`
+reported as FILE:LINE:COLUMN: problem. Importing the same file twice changes nothing. A
+crosswalk (from_code,to_code,share,since: which of today's units took over each former
+unit) replaces the previous one.`
 
 func cmdImport(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "import", importUsage)
@@ -24,13 +29,11 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 	}
 	if fs.NArg() != 2 {
 		fs.Usage()
-		return usagef("name what to import (agencies, populations, responses or aggregates) and one CSV file")
+		return usagef("name what to import (%s) and one CSV file", strings.Join(store.ImportKinds, ", "))
 	}
 	kind, file := fs.Arg(0), fs.Arg(1)
-	switch kind {
-	case "agencies", "populations", "responses", "aggregates":
-	default:
-		return usagef("cannot import %q: choose agencies, populations, responses or aggregates", kind)
+	if !slices.Contains(store.ImportKinds, kind) {
+		return usagef("cannot import %q: choose %s", kind, strings.Join(store.ImportKinds, ", "))
 	}
 	f, err := os.Open(file)
 	if err != nil {

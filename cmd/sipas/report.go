@@ -24,36 +24,38 @@ import (
 // reportUsage is the synopsis of `sipas report`; its formats are report.Formats.
 func reportUsage() string {
 	return `report --year Y [--baseline Y0] [--baseline-source responses|aggregates] [--agency CODE]
-       [--level L] [--channel C] [--format ` + strings.ReplaceAll(report.FormatNames(), ", ", "|") + `] [--lang CODE] [-o FILE] [--db FILE]`
+       [--level L] [--channel C] [--small-area LEVEL] [--format ` + strings.ReplaceAll(report.FormatNames(), ", ", "|") + `]
+       [--lang CODE] [-o FILE] [--db FILE]`
 }
 
 // reportFlags are the flags of `sipas report`.
 type reportFlags struct {
-	db, dir, source, agency, level, channel, format, lang, surveyID, out *string
-	year, baseline                                                       *int
+	db, dir, source, agency, level, channel, smallArea, format, lang, surveyID, out *string
+	year, baseline                                                                  *int
 }
 
 func addReportFlags(fs *flag.FlagSet, e env) *reportFlags {
 	return &reportFlags{
-		db:       dbFlag(fs),
-		dir:      surveysFlag(fs),
-		year:     fs.Int("year", 0, "report `year` (Asia/Ho_Chi_Minh calendar); required"),
-		baseline: fs.Int("baseline", 0, "baseline `year` to compare with, e.g. 2023"),
-		source:   fs.String("baseline-source", index.SourceResponses, "baseline data: responses (raw) or aggregates (published indices)"),
-		agency:   fs.String("agency", "", "only this agency `code`"),
-		level:    fs.String("level", "", "only agencies of this `level`: "+strings.Join(dataset.Levels, ", ")),
-		channel:  fs.String("channel", "", "only this `channel`: "+strings.Join(dataset.Channels, ", ")),
-		format:   fs.String("format", report.Formats[0].Name, "output `format`: "+report.FormatNames()),
-		lang:     fs.String("lang", i18n.Default, "`language` of the report's words: "+strings.Join(e.msgs.Codes(), ", ")),
-		surveyID: fs.String("survey", survey.DefaultID, "questionnaire `id`"),
-		out:      fs.String("o", "", "write to `file` instead of stdout"),
+		db:        dbFlag(fs),
+		dir:       surveysFlag(fs),
+		year:      fs.Int("year", 0, "report `year` (Asia/Ho_Chi_Minh calendar); required"),
+		baseline:  fs.Int("baseline", 0, "baseline `year` to compare with, e.g. 2023"),
+		source:    fs.String("baseline-source", index.SourceResponses, "baseline data: responses (raw) or aggregates (published indices)"),
+		agency:    fs.String("agency", "", "only this agency `code`"),
+		level:     fs.String("level", "", "only agencies of this `level`: "+strings.Join(dataset.Levels, ", ")),
+		channel:   fs.String("channel", "", "only this `channel`: "+strings.Join(dataset.Channels, ", ")),
+		smallArea: fs.String("small-area", "", "add model-based (Fay–Herriot) estimates for every agency of this `level`, e.g. commune"),
+		format:    fs.String("format", report.Formats[0].Name, "output `format`: "+report.FormatNames()),
+		lang:      fs.String("lang", i18n.Default, "`language` of the report's words: "+strings.Join(e.msgs.Codes(), ", ")),
+		surveyID:  fs.String("survey", survey.DefaultID, "questionnaire `id`"),
+		out:       fs.String("o", "", "write to `file` instead of stdout"),
 	}
 }
 
 // query checks the flags as a whole and returns the report's query and format.
 func (f *reportFlags) query(e env) (report.Query, report.Format, error) {
 	qy := report.Query{Year: *f.year, BaselineYear: *f.baseline, BaselineSource: *f.source, Filters: index.Filters{
-		Agency: optional(*f.agency), Level: optional(*f.level), Channel: optional(*f.channel)}}
+		Agency: optional(*f.agency), Level: optional(*f.level), Channel: optional(*f.channel)}, SmallArea: *f.smallArea}
 	format, ok := report.FormatByName(*f.format)
 	switch {
 	case *f.year == 0:

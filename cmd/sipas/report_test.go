@@ -173,7 +173,7 @@ func TestReportMatchesReference(t *testing.T) {
 				checkScope(t, rep, tt.filters)
 				var gotAgencies []string
 				for p := range rep {
-					if code, ok := strings.CutPrefix(p, "agencies/"); ok && strings.HasSuffix(code, "/agency") {
+					if code, ok := strings.CutPrefix(p, "agencies/"); ok && strings.HasSuffix(code, "/agency") && !strings.Contains(code, "/predecessors/") {
 						gotAgencies = append(gotAgencies, strings.TrimSuffix(code, "/agency"))
 					}
 				}

@@ -141,3 +141,30 @@ type Predecessor struct {
 	Agency string  `json:"agency"`
 	Share  float64 `json:"share"`
 }
+
+// BaselineOf returns unit T's baseline-year overall index on the stratified
+// basis over its predecessors (METHODS §11): the covariate of the small-area
+// model (§14). It is nil when in has no raw baseline, T has no predecessor
+// with answers, or a predecessor lacks its receipts.
+func BaselineOf(in Input, T string) (*float64, error) {
+	b := in.Baseline
+	if b == nil || b.Source != SourceResponses {
+		return nil, nil
+	}
+	base, err := prepare(in.Design, b.Summary, nil, b.Populations, fmt.Sprintf("baseline %d", b.Year))
+	if err != nil {
+		return nil, err
+	}
+	shares, err := b.Crosswalk.Compose()
+	if err != nil {
+		return nil, err
+	}
+	preds := predecessors(base, shares, T)
+	ss, ok := base.set(preds)
+	if !ok || len(preds) == 0 {
+		return nil, nil
+	}
+	defs := definitions(in.Design)
+	r := stratified(ss, &defs[len(defs)-1], len(in.Design.Questions))
+	return num(r.est), nil
+}

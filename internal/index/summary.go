@@ -101,6 +101,10 @@ func (s *Summary) AddStratum(st *Stratum) {
 	s.Strata[j].add(st)
 }
 
+// Stratum returns the stratum of agency code, or nil when the Summary has
+// none (its strata must be sorted, as Compute requires).
+func (s *Summary) Stratum(code string) *Stratum { return s.stratum(code) }
+
 // Add adds o's counts to st: the strata of two disjoint sets of respondents
 // of one agency.
 func (st *Stratum) Add(o *Stratum) { st.add(o) }

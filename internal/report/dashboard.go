@@ -2,23 +2,11 @@ package report
 
 import (
 	"context"
-	"maps"
 	"slices"
 
 	"sipas/internal/index"
 	"sipas/internal/survey"
 )
-
-// YearSample is one year's responses in scope, read in one pass: the whole year's sample,
-// one sample per month, and the expectation choices.
-type YearSample struct {
-	Whole   *index.Sample
-	ByMonth map[int]*index.Sample // month (1–12, Vietnam time) → its responses; nil unless asked for
-	// Expectations counts, per option code, the respondents who chose it; ExpectationN is the
-	// number of respondents who chose at least one option.
-	Expectations map[string]int
-	ExpectationN int
-}
 
 // ResponseRate is one agency's receipts issued by sipas in a year and how many were answered.
 type ResponseRate struct {
@@ -30,7 +18,6 @@ type ResponseRate struct {
 // DashboardSource is what the dashboard reads; *store.Store is one.
 type DashboardSource interface {
 	Source
-	LoadYear(ctx context.Context, q *survey.Questionnaire, year int, f index.Filters, byMonth bool) (*YearSample, error)
 	// ResponseRates returns the rates of the year, of one agency or of all ("").
 	ResponseRates(ctx context.Context, year int, agency string) ([]ResponseRate, error)
 	// Years returns the years with responses or aggregates of a survey, newest first.
@@ -62,28 +49,35 @@ type ExpectationShare struct {
 }
 
 // BuildDashboard reads and computes the dashboard of qy, worded by m: the report (Build's
-// faults included), this year's months (the trend and the expectation shares, from the same
-// single pass over the year's responses) and the response rates.
+// faults included), this year's months (the trend) and expectation shares, from the same
+// counts, and the response rates.
 func BuildDashboard(ctx context.Context, src DashboardSource, q *survey.Questionnaire, qy Query, m Meta) (*Dashboard, error) {
-	ys, err := src.LoadYear(ctx, q, qy.Year, qy.Filters, true)
+	if err := qy.Validate(); err != nil {
+		return nil, err
+	}
+	yc, err := src.YearCounts(ctx, q, qy.Year, channelOf(qy))
 	if err != nil {
 		return nil, err
 	}
-	rep, err := BuildFrom(ctx, src, q, qy, ys.Whole)
+	rep, err := BuildFrom(ctx, src, q, qy, yc)
 	if err != nil {
 		return nil, err
 	}
 	d := &Dashboard{Query: qy, Report: rep, Survey: q, Meta: m, Rates: map[string]ResponseRate{}}
 	d.split(rep)
-	if d.Trend, err = monthlyTrend(ctx, src, q, qy.Year, ys); err != nil {
+	scope, err := scopeOf(ctx, src, qy.Filters)
+	if err != nil {
 		return nil, err
 	}
-	d.Expect = expectationShares(q, ys, m.lang())
-	scope := ""
-	if qy.Filters.Agency != nil {
-		scope = *qy.Filters.Agency
+	if d.Trend, err = monthlyTrend(ctx, src, q, qy.Year, yc, scope); err != nil {
+		return nil, err
 	}
-	rates, err := src.ResponseRates(ctx, qy.Year, scope)
+	d.Expect = expectationShares(q, yc, scope, rep.Respondents, m.lang())
+	agency := ""
+	if qy.Filters.Agency != nil {
+		agency = *qy.Filters.Agency
+	}
+	rates, err := src.ResponseRates(ctx, qy.Year, agency)
 	if err != nil {
 		return nil, err
 	}
@@ -112,19 +106,22 @@ func (d *Dashboard) split(rep *index.Report) {
 	}
 }
 
-// monthlyTrend computes the overall index of each month with responses.
-func monthlyTrend(ctx context.Context, src Source, q *survey.Questionnaire, year int, ys *YearSample) ([]TrendPoint, error) {
+// monthlyTrend computes the overall index of each month with responses, over the report's
+// scope and domain.
+func monthlyTrend(ctx context.Context, src Source, q *survey.Questionnaire, year int, yc *YearCounts, scope []string) ([]TrendPoint, error) {
 	pops, err := src.Populations(ctx, year)
 	if err != nil {
 		return nil, err
 	}
 	var out []TrendPoint
-	for _, month := range slices.Sorted(maps.Keys(ys.ByMonth)) {
-		mr, err := index.Compute(index.Input{Design: Design(q), Current: ys.ByMonth[month].Summary(), Populations: pops})
+	for _, mc := range yc.Months {
+		mr, err := index.Compute(index.Input{Design: Design(q), Current: mc.Full, Domain: mc.Domain, Populations: pops, Scope: scope})
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, trendPoint(month, mr))
+		if mr.Respondents > 0 {
+			out = append(out, trendPoint(mc.Month, mr))
+		}
 	}
 	return out, nil
 }
@@ -147,18 +144,25 @@ func trendPoint(month int, r *index.Report) TrendPoint {
 }
 
 // expectationShares are the options of the expectation question with how many respondents
-// chose each, in lang.
-func expectationShares(q *survey.Questionnaire, ys *YearSample, lang string) []ExpectationShare {
+// of the scope and domain chose each (of n respondents), in lang.
+func expectationShares(q *survey.Questionnaire, yc *YearCounts, scope []string, n int, lang string) []ExpectationShare {
 	if q.Expectation == nil {
 		return nil
 	}
+	in := func(code string) bool { return scope == nil || slices.Contains(scope, code) }
 	var out []ExpectationShare
 	for _, o := range q.Expectation.Options {
-		share := 0.0
-		if n := ys.Whole.Respondents(); n > 0 {
-			share = float64(ys.Expectations[o.Code]) / float64(n)
+		count := 0
+		for code, byOption := range yc.Expectations {
+			if in(code) {
+				count += byOption[o.Code]
+			}
 		}
-		out = append(out, ExpectationShare{Code: o.Code, Label: o.Text.In(lang), Count: ys.Expectations[o.Code], Share: share})
+		share := 0.0
+		if n > 0 {
+			share = float64(count) / float64(n)
+		}
+		out = append(out, ExpectationShare{Code: o.Code, Label: o.Text.In(lang), Count: count, Share: share})
 	}
 	return out
 }

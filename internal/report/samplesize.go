@@ -41,7 +41,7 @@ func PlanSample(ctx context.Context, src Source, q *survey.Questionnaire, year i
 	if margin < 0.01 || margin > 0.2 || math.IsNaN(margin) {
 		margin = DefaultMargin
 	}
-	sample, err := src.LoadSample(ctx, q, year, index.Filters{Agency: optional(scope)})
+	yc, err := src.YearCounts(ctx, q, year, "")
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func PlanSample(ctx context.Context, src Source, q *survey.Questionnaire, year i
 		return nil, err
 	}
 	have := map[string]int{}
-	for _, st := range sample.Summary().Strata {
+	for _, st := range yc.Full.Strata {
 		have[st.Code] = st.WithAnswers
 	}
 	p := &SamplePlan{Margin: margin, Year: year, Province: index.SampleSize(margin, 0.5, 1, math.Inf(1))}
@@ -66,11 +66,4 @@ func PlanSample(ctx context.Context, src Source, q *survey.Questionnaire, year i
 		p.Rows = append(p.Rows, row)
 	}
 	return p, nil
-}
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"sipas/internal/index"
@@ -29,42 +31,39 @@ func filterWhere(surveyID string, year int, f index.Filters) (string, []any) {
 	return q, args
 }
 
-// LoadSample reads one year's responses in scope into an index sample.
-func (s *Store) LoadSample(ctx context.Context, q *survey.Questionnaire, year int, f index.Filters) (*index.Sample, error) {
-	ys, err := s.LoadYear(ctx, q, year, f, false)
-	if err != nil {
-		return nil, err
-	}
-	return ys.Whole, nil
-}
-
-// LoadYear reads one year's responses in scope in a single pass, into the whole-year sample
-// and, when byMonth is set, one sample per month, counting the expectation choices too.
-func (s *Store) LoadYear(ctx context.Context, q *survey.Questionnaire, year int, f index.Filters, byMonth bool) (*report.YearSample, error) {
+// YearCounts reads one year's responses of a survey in one pass into the report's counts:
+// every agency over every channel, the counts of channel when it is not "", both month by
+// month, and the expectation choices of the channel's respondents per agency.
+func (s *Store) YearCounts(ctx context.Context, q *survey.Questionnaire, year int, channel string) (*report.YearCounts, error) {
 	design := index.DesignOf(q)
-	ys := &report.YearSample{Whole: index.NewSample(design), Expectations: map[string]int{}}
-	if byMonth {
-		ys.ByMonth = map[int]*index.Sample{}
-	}
+	full, dom := index.NewSample(design), index.NewSample(design)
+	months := map[int][2]*index.Sample{}
+	yc := &report.YearCounts{Expectations: map[string]map[string]int{}}
 	answers := make([]uint8, len(design.Questions))
-	rf := ResponseFilter{SurveyID: q.ID, Year: year, AgencyCode: f.Agency, Level: f.Level, Channel: f.Channel}
-	err := s.ScanResponses(ctx, rf, func(r *ResponseRow) error {
+	err := s.ScanResponses(ctx, ResponseFilter{SurveyID: q.ID, Year: year}, func(r *ResponseRow) error {
 		if err := q.DecodeAnswers(r.Answers, answers); err != nil {
-			return fmt.Errorf("store: load year: %w", err)
+			return fmt.Errorf("store: year counts: %w", err)
 		}
-		ys.Whole.Add(r.AgencyCode, answers)
-		if byMonth {
-			m := ys.ByMonth[r.Month]
-			if m == nil {
-				m = index.NewSample(design)
-				ys.ByMonth[r.Month] = m
-			}
-			m.Add(r.AgencyCode, answers)
+		m, ok := months[r.Month]
+		if !ok {
+			m = [2]*index.Sample{index.NewSample(design), index.NewSample(design)}
+			months[r.Month] = m
 		}
+		full.Add(r.AgencyCode, answers)
+		m[0].Add(r.AgencyCode, answers)
+		if channel != "" && r.Channel != channel {
+			return nil
+		}
+		dom.Add(r.AgencyCode, answers)
+		m[1].Add(r.AgencyCode, answers)
 		if r.Expectations != "" {
-			ys.ExpectationN++
+			e := yc.Expectations[r.AgencyCode]
+			if e == nil {
+				e = map[string]int{}
+				yc.Expectations[strings.Clone(r.AgencyCode)] = e
+			}
 			for _, o := range strings.Fields(r.Expectations) {
-				ys.Expectations[o]++
+				e[o]++
 			}
 		}
 		return nil
@@ -72,5 +71,29 @@ func (s *Store) LoadYear(ctx context.Context, q *survey.Questionnaire, year int,
 	if err != nil {
 		return nil, err
 	}
-	return ys, nil
+	yc.Full = full.Summary()
+	if channel != "" {
+		yc.Domain = dom.Summary()
+	}
+	for _, month := range slices.Sorted(maps.Keys(months)) {
+		mc := report.MonthCounts{Month: month, Full: months[month][0].Summary()}
+		if channel != "" {
+			mc.Domain = months[month][1].Summary()
+		}
+		yc.Months = append(yc.Months, mc)
+	}
+	return yc, nil
+}
+
+// AgencyLevels maps every agency code to its level.
+func (s *Store) AgencyLevels(ctx context.Context) (map[string]string, error) {
+	list, err := s.ListAgencies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(list))
+	for _, a := range list {
+		out[a.Code] = a.Level
+	}
+	return out, nil
 }

@@ -128,12 +128,13 @@ type filterForm struct {
 	Level          string `query:"level"`
 	Channel        string `query:"channel"`
 	Survey         string `query:"survey"`
+	SmallArea      string `query:"small_area"`
 }
 
 // query turns the form into a report query, confined by o.Scope (nil o: an API key, which
 // sees every agency).
 func (f filterForm) query(o *auth.Official, defaultYear int) (report.Query, error) {
-	qy := report.Query{Year: f.Year, BaselineSource: f.BaselineSource}
+	qy := report.Query{Year: f.Year, BaselineSource: f.BaselineSource, SmallArea: f.SmallArea}
 	if qy.Year == 0 {
 		qy.Year = defaultYear
 	}
