@@ -1,13 +1,16 @@
 // Package readback reads sipas's outputs back in tests the way people and their tools do: the
 // text of a PDF (pdftotext), the QR codes of a printed sheet (pdftoppm at 200 dpi, then
-// zbarimg), and pages in a headless Chromium (chromedp). Without a tool the test is skipped
+// zbarimg), pages in a headless Chromium (chromedp) and their accessibility (axe-core).
+// Without a tool the test is skipped
 // locally and fails on CI (CI=true), so that a missing install step of .ci/run cannot pass
 // unnoticed.
 package readback
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -154,4 +157,53 @@ func Browser(tb testing.TB, timeout time.Duration, opts ...chromedp.ExecAllocato
 		cancelTimeout()
 	})
 	return tab
+}
+
+// AxeViolation is one rule axe-core found broken on a page, with the elements at fault.
+type AxeViolation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"` // CSS selectors of the elements
+}
+
+// String writes the violation for a test failure.
+func (v AxeViolation) String() string {
+	return fmt.Sprintf("%s (%s): %s at %s", v.ID, v.Impact, v.Help, strings.Join(v.Nodes, ", "))
+}
+
+// axeTags are the rule sets checked: WCAG 2.0, 2.1 and 2.2 at levels A and AA.
+var axeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"}
+
+// Axe runs axe-core (the file SIPAS_AXE names; .ci/run installs it from npm) on the page the
+// tab shows and returns every WCAG 2.2 A/AA violation. Without axe-core the test is skipped
+// locally and fails on CI.
+func Axe(tb testing.TB, tab context.Context) []AxeViolation {
+	tb.Helper()
+	path := os.Getenv("SIPAS_AXE")
+	if path == "" {
+		missing(tb, "SIPAS_AXE is not set (npm install axe-core; SIPAS_AXE=…/axe-core/axe.min.js)")
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		missing(tb, "axe-core: "+err.Error())
+	}
+	tags, _ := json.Marshal(axeTags)
+	run := `(async () => {
+		const r = await axe.run(document, {runOnly: {type: "tag", values: ` + string(tags) + `}, resultTypes: ["violations"]});
+		return JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+			nodes: v.nodes.map(n => n.target.join(" "))})));
+	})()`
+	if err := chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](string(src))); err != nil {
+		tb.Fatalf("axe-core: load: %v", err)
+	}
+	out, err := chromedp.Run(tab, chromedp.Evaluate[string](run, chromedp.EvalAwaitPromise))
+	if err != nil {
+		tb.Fatalf("axe-core: %v", err)
+	}
+	var vs []AxeViolation
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		tb.Fatalf("axe-core result: %v", err)
+	}
+	return vs
 }
