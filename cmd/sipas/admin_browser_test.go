@@ -23,7 +23,6 @@ import (
 
 	"sipas/internal/index"
 	"sipas/internal/readback"
-	"sipas/internal/survey"
 )
 
 const (
@@ -38,15 +37,7 @@ func adminServer(t *testing.T) *testServer {
 	t.Helper()
 	srv := startServer(t)
 	st := openDB(t, srv.DB)
-	cat, err := loadSurveys("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := cat.Get(survey.DefaultID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := seedDemo(t.Context(), st, q, srv.URL, time.Now()); err != nil {
+	if _, err := seedDemo(t.Context(), st, defaultQuestionnaire(t), srv.URL, time.Now()); err != nil {
 		t.Fatalf("seed demo data: %v", err)
 	}
 	code, stdout, stderr := runCmd(t, browserAdminPW+"\n", "user", "add", "--db", srv.DB, "--email", browserAdmin,

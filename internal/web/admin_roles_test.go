@@ -39,6 +39,7 @@ func roleRoutes(t *testing.T, e *adminEnv) []roleRoute {
 		{method: "GET", path: "/admin/?year=" + y + "&baseline=none&level=province", admin: ok, analyst: ok, agency: ok},
 		{method: "GET", path: "/admin/comments", admin: ok, analyst: ok, agency: ok, wantBody: []string{ownComment}},
 		{method: "GET", path: "/admin/sample-size", admin: ok, analyst: ok, agency: ok, wantBody: []string{ownAgencyName}},
+		{method: "GET", path: "/admin/communes?level=province&year=" + y, admin: ok, analyst: ok, agency: ok, wantBody: []string{ownAgencyName}},
 		{method: "POST", path: "/admin/comments/{comment:" + ownComment + "}", body: form("_csrf", "{csrf}", "hidden", "0"),
 			admin: see, analyst: see, agency: forbidden},
 		{method: "GET", path: "/admin/agencies", admin: ok, analyst: forbidden, agency: forbidden, wantBody: []string{rivals[0].code}},

@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 
 	"sipas/internal/auth"
 	"sipas/internal/calendar"
@@ -96,7 +98,8 @@ func (s *Server) handleCommunes(c echo.Context) error {
 		Compare: qy.BaselineYear != 0}
 	p.Rows, p.Ranked = communeRows(rep, names, s.locale(c), f.Level)
 	p.Tiles = slices.Clone(p.Rows)
-	slices.SortStableFunc(p.Tiles, func(a, b communeRow) int { return cmp.Compare(a.Name, b.Name) })
+	byName := collator(s.lang(c))
+	slices.SortStableFunc(p.Tiles, func(a, b communeRow) int { return byName.CompareString(a.Name, b.Name) })
 	if o.Can(auth.PermViewAllAgency) {
 		p.Province = overallOf(rep)
 	}
@@ -182,6 +185,12 @@ func band(e *float64) int {
 		}
 	}
 	return n
+}
+
+// collator orders names as readers of language l expect (Vietnamese: "Đ" after "D", "Tâ"
+// before "Th").
+func collator(l string) *collate.Collator {
+	return collate.New(language.Make(l))
 }
 
 // overallOf is the report's overall index on the stratified basis (else the unweighted one).

@@ -69,8 +69,8 @@ func (s *Server) renderData(c echo.Context, kind string, status int, errs []stri
 	return s.render(c, status, "admin_data.html", p)
 }
 
-// crosswalkGroups lists the stored crosswalk by successor (code order), each with its former
-// units by date and code.
+// crosswalkGroups lists the stored crosswalk by successor (in name order), each with its
+// former units by date and code.
 func (s *Server) crosswalkGroups(c echo.Context) ([]successorGroup, error) {
 	ctx := c.Request().Context()
 	rows, err := s.store.ListCrosswalk(ctx)
@@ -95,6 +95,8 @@ func (s *Server) crosswalkGroups(c echo.Context) ([]successorGroup, error) {
 	for _, code := range slices.Sorted(maps.Keys(byTo)) {
 		out = append(out, *byTo[code])
 	}
+	byName := collator(loc.Code)
+	slices.SortStableFunc(out, func(a, b successorGroup) int { return byName.CompareString(a.Name, b.Name) })
 	return out, nil
 }
 
