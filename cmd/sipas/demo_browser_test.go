@@ -55,6 +55,10 @@ func TestBrowserDemo(t *testing.T) {
 			checkAdminPage(t, tab, srv, "/admin/crosswalk", width, shots)
 			checkDemoCrosswalk(t, tab)
 			checkAxe(t, tab, "/admin/crosswalk")
+			for _, p := range []string{"/admin/communes?lang=en", "/admin/communes?baseline=none&level=province"} {
+				checkAdminPage(t, tab, srv, p, width, shots)
+				checkAxe(t, tab, p)
+			}
 		})
 	}
 }
