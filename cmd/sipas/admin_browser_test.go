@@ -23,7 +23,6 @@ import (
 
 	"sipas/internal/index"
 	"sipas/internal/readback"
-	"sipas/internal/survey"
 )
 
 const (
@@ -38,15 +37,7 @@ func adminServer(t *testing.T) *testServer {
 	t.Helper()
 	srv := startServer(t)
 	st := openDB(t, srv.DB)
-	cat, err := loadSurveys("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := cat.Get(survey.DefaultID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := seedDemo(t.Context(), st, q, srv.URL, time.Now()); err != nil {
+	if _, err := seedDemo(t.Context(), st, defaultQuestionnaire(t), srv.URL, time.Now()); err != nil {
 		t.Fatalf("seed demo data: %v", err)
 	}
 	code, stdout, stderr := runCmd(t, browserAdminPW+"\n", "user", "add", "--db", srv.DB, "--email", browserAdmin,
@@ -142,14 +133,15 @@ func TestBrowserAdmin(t *testing.T) {
 	}
 }
 
-// checkDashboardXLSX: an administrator signs in, filters the dashboard to district agencies
-// with the form, downloads the XLSX of the link on the page, and finds in it the overall index
+// checkDashboardXLSX: an administrator signs in, filters the dashboard to the communes (this
+// year has no district level: it was abolished in 2025) with the form, downloads the XLSX of
+// the link on the page, and finds in it the overall index
 // the JSON report of the same query gives; the PDF link's text has the Vietnamese words.
 func checkDashboardXLSX(t *testing.T, srv *testServer) {
 	tab := newBrowser(t)
 	signInBrowser(t, tab, srv, 1280)
 
-	if err := chromedp.Do(tab, chromedp.SetValue(chromedp.CSS(`form.filters select[name="level"]`), "district")); err != nil {
+	if err := chromedp.Do(tab, chromedp.SetValue(chromedp.CSS(`form.filters select[name="level"]`), "commune")); err != nil {
 		t.Fatalf("choose level: %v", err)
 	}
 	resp, err := chromedp.RunResponse(tab, chromedp.Click(chromedp.CSS(`form.filters button[type="submit"]`)))
@@ -160,15 +152,15 @@ func checkDashboardXLSX(t *testing.T, srv *testServer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.Status != http.StatusOK || u.Path != "/admin/" || u.Query().Get("level") != "district" {
-		t.Fatalf("after filtering: %d %s, want 200 at /admin/?…level=district", resp.Status, resp.URL)
+	if resp.Status != http.StatusOK || u.Path != "/admin/" || u.Query().Get("level") != "commune" {
+		t.Fatalf("after filtering: %d %s, want 200 at /admin/?…level=commune", resp.Status, resp.URL)
 	}
 	selected, err := chromedp.Run(tab, chromedp.Value(chromedp.CSS(`form.filters select[name="level"]`)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if selected != "district" {
-		t.Errorf("level select = %q after filtering, want district kept", selected)
+	if selected != "commune" {
+		t.Errorf("level select = %q after filtering, want commune kept", selected)
 	}
 	h2, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("#h-overall")))
 	if err != nil {
@@ -191,7 +183,7 @@ func checkDashboardXLSX(t *testing.T, srv *testServer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lu.Query().Get("level") != "district" || lu.Query().Get("year") == "" {
+	if lu.Query().Get("level") != "commune" || lu.Query().Get("year") == "" {
 		t.Errorf("XLSX link %q does not carry the dashboard's year and level", href)
 	}
 	get := browserClient(t, tab, srv)
@@ -214,8 +206,8 @@ func checkDashboardXLSX(t *testing.T, srv *testServer) {
 	if err := json.Unmarshal(js, &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Filters.Level == nil || *rep.Filters.Level != "district" {
-		t.Errorf("JSON report filters = %+v, want level district", rep.Filters)
+	if rep.Filters.Level == nil || *rep.Filters.Level != "commune" {
+		t.Errorf("JSON report filters = %+v, want level commune", rep.Filters)
 	}
 	want := math.NaN()
 	for _, ix := range rep.Indices {
@@ -292,7 +284,7 @@ func xlsxOverall(t *testing.T, b []byte) float64 {
 func checkPDFWords(t *testing.T, pdf []byte) {
 	t.Helper()
 	text := norm.NFC.String(readback.PDFText(t, pdf))
-	for _, w := range []string{"Chỉ số hài lòng", "khoảng tin cậy", "Trang 1/", "Cấp huyện"} {
+	for _, w := range []string{"Chỉ số hài lòng", "khoảng tin cậy", "Trang 1/", "Cấp xã"} {
 		if !strings.Contains(text, w) {
 			t.Errorf("the PDF's text lacks %q\n%.1500s", w, text)
 		}

@@ -73,22 +73,6 @@ func removeDemoDB(ctx context.Context, path string) error {
 	return nil
 }
 
-// demoAgencies are invented agencies of one province (names are fictional).
-var demoAgencies = []struct {
-	code, name, level, parent string
-	receipts                  int64
-	quality                   float64 // share satisfied, before individual variation
-}{
-	{"DEMO.TTHCC", "Trung tâm Phục vụ hành chính công tỉnh Mẫu Sơn", "province", "", 42000, 0.86},
-	{"DEMO.STP", "Sở Tư pháp tỉnh Mẫu Sơn", "province", "", 9800, 0.82},
-	{"DEMO.STNMT", "Sở Tài nguyên và Môi trường tỉnh Mẫu Sơn", "province", "", 15500, 0.74},
-	{"DEMO.H01", "UBND huyện Đồng Lâm", "district", "", 21000, 0.80},
-	{"DEMO.H02", "UBND huyện Sơn Hà", "district", "", 12400, 0.77},
-	{"DEMO.X0101", "UBND xã Tân Phú", "commune", "DEMO.H01", 2300, 0.88},
-	{"DEMO.X0102", "UBND xã Hòa Bình", "commune", "DEMO.H01", 900, 0.83},
-	{"DEMO.X0201", "UBND xã Thạnh Mỹ", "commune", "DEMO.H02", 420, 0.79},
-}
-
 var demoComments = []string{
 	"Cán bộ hướng dẫn nhiệt tình, dễ hiểu.",
 	"Thời gian chờ còn lâu, cần thêm quầy tiếp nhận.",
@@ -99,8 +83,9 @@ var demoComments = []string{
 	"Mong được trả kết quả qua bưu điện.",
 }
 
-// seedDemo fills a fresh database with a plausible province: agencies, receipts issued by
-// sipas this year (most answered), paper responses of 2023 as the baseline, populations, an
+// seedDemo fills a fresh database with a plausible province across the 2025 reorganisation
+// (demo_units.go): the units of 2023 with their paper survey, this year's units with receipts
+// issued by sipas (most answered), the receipts of both years, the crosswalk between them, an
 // API key and a few unanswered receipts to try. It returns what to print for the user. The
 // data are drawn from one seeded generator, in this order, so every demo is the same.
 func seedDemo(ctx context.Context, st *store.Store, q *survey.Questionnaire, baseURL string, now time.Time) (string, error) {
@@ -110,6 +95,10 @@ func seedDemo(ctx context.Context, st *store.Store, q *survey.Questionnaire, bas
 	year := calendar.Year(now)
 	if err := seedDemoAgencies(ctx, st, year); err != nil {
 		return "", err
+	}
+	xw, err := st.ImportFile(ctx, q, "crosswalk", "demo-crosswalk.csv", strings.NewReader(demoCrosswalk))
+	if err != nil {
+		return "", fmt.Errorf("demo crosswalk: %w", err)
 	}
 	rng := rand.New(rand.NewPCG(2023, 2026))
 	paper, err := seedDemoPaper(ctx, st, q, rng)
@@ -121,8 +110,9 @@ func seedDemo(ctx context.Context, st *store.Store, q *survey.Questionnaire, bas
 		return "", err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "sipas demo: %d agencies, %d paper responses of 2023, %d receipts issued in %d.\n\n",
-		len(demoAgencies), paper, seeds, year)
+	old, current := demoCounts()
+	fmt.Fprintf(&b, "sipas demo: a province across the 2025 reorganisation: %d units of 2023, %d of %d, a crosswalk of %d rows;\n"+
+		"%d paper responses of 2023, %d receipts issued in %d.\n\n", old, current, year, xw.Created, paper, seeds, year)
 	for _, step := range []func(context.Context, *store.Store, string, int, *strings.Builder) error{
 		demoLinks, demoAPIKey, demoKiosk, demoOfficials,
 	} {
@@ -134,14 +124,31 @@ func seedDemo(ctx context.Context, st *store.Store, q *survey.Questionnaire, bas
 	return b.String(), nil
 }
 
-// seedDemoAgencies imports the demo agencies and their receipts counts of 2023 and year.
+// demoCounts counts the units of 2023 and of this year (a unit that continued is in both).
+func demoCounts() (old, current int) {
+	for _, u := range demoUnits {
+		if u.recv23 > 0 {
+			old++
+		}
+		if u.recvNow > 0 {
+			current++
+		}
+	}
+	return old, current
+}
+
+// seedDemoAgencies imports the demo units and their receipts counts of 2023 and year.
 func seedDemoAgencies(ctx context.Context, st *store.Store, year int) error {
 	var agencies []dataset.Agency
 	var pops []dataset.Population
-	for _, a := range demoAgencies {
-		agencies = append(agencies, dataset.Agency{Code: a.code, Name: a.name, Level: a.level, ParentCode: a.parent})
-		pops = append(pops, dataset.Population{Year: 2023, AgencyCode: a.code, Receipts: a.receipts * 9 / 10},
-			dataset.Population{Year: year, AgencyCode: a.code, Receipts: a.receipts})
+	for _, u := range demoUnits {
+		agencies = append(agencies, dataset.Agency{Code: u.code, Name: u.name, Level: u.level, ParentCode: u.parent})
+		if u.recv23 > 0 {
+			pops = append(pops, dataset.Population{Year: 2023, AgencyCode: u.code, Receipts: u.recv23})
+		}
+		if u.recvNow > 0 {
+			pops = append(pops, dataset.Population{Year: year, AgencyCode: u.code, Receipts: u.recvNow})
+		}
 	}
 	if _, err := st.ImportAgencies(ctx, agencies); err != nil {
 		return err
@@ -150,16 +157,16 @@ func seedDemoAgencies(ctx context.Context, st *store.Store, year int) error {
 	return err
 }
 
-// seedDemoPaper imports 2023's paper survey and returns how many responses it has.
+// seedDemoPaper imports 2023's paper survey of the units of 2023 and returns how many
+// responses it has.
 func seedDemoPaper(ctx context.Context, st *store.Store, q *survey.Questionnaire, rng *rand.Rand) (int, error) {
 	var paper []store.ImportedResponse
-	for i, a := range demoAgencies {
-		n := demoSampleSize(a.receipts)
-		for j := range n {
-			answers, comment := demoAnswers(rng, q, a.quality, 0)
+	for i, u := range demoUnits {
+		for j := range u.n23 {
+			answers, comment := demoAnswers(rng, q, u.q23, 0)
 			at := time.Date(2023, time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 8+rng.IntN(9), rng.IntN(60), 0, 0, calendar.Zone)
 			paper = append(paper, store.ImportedResponse{
-				Response: dataset.Response{ID: fmt.Sprintf("P23-%02d-%04d", i, j), AgencyCode: a.code, Channel: dataset.ChannelCounter,
+				Response: dataset.Response{ID: fmt.Sprintf("P23-%02d-%04d", i, j), AgencyCode: u.code, Channel: dataset.ChannelCounter,
 					SubmittedAt: at, Year: 2023, Comment: comment, Answers: answers},
 				Answers: survey.EncodeAnswers(q.Codes(), answers),
 			})
@@ -169,27 +176,27 @@ func seedDemoPaper(ctx context.Context, st *store.Store, q *survey.Questionnaire
 	return len(paper), err
 }
 
-// seedDemoYear issues this year's receipts through sipas, from January until now, about 60%
-// answered, and returns how many.
+// seedDemoYear issues this year's receipts of this year's units through sipas, from January
+// until now: each unit's answers and two unanswered receipts for three answered (a 60%
+// response rate). It returns how many receipts it issued.
 func seedDemoYear(ctx context.Context, st *store.Store, q *survey.Questionnaire, rng *rand.Rand, year int, now time.Time) (int, error) {
 	start := time.Date(year, 1, 2, 8, 0, 0, 0, calendar.Zone)
-	span := now.Sub(start)
+	span := now.Add(-12 * time.Hour).Sub(start) // an answer comes within 11 hours of its receipt
 	var seeds []store.Seed
 	channelsByRoll := []string{dataset.ChannelCounter, dataset.ChannelCounter, dataset.ChannelCounter, dataset.ChannelOnline, dataset.ChannelPostal}
-	for _, a := range demoAgencies {
-		n := demoSampleSize(a.receipts) * 5 / 3
-		for range n {
+	for _, u := range demoUnits {
+		for i := range u.nNow + u.nNow*2/3 {
 			tok, err := receipt.NewToken()
 			if err != nil {
 				return 0, err
 			}
-			issued := start.Add(time.Duration(rng.Float64() * float64(span)))
-			answers, comment := demoAnswers(rng, q, a.quality, 0.35)
+			issued := start.Add(time.Duration(rng.Float64() * float64(max(span, time.Hour))))
+			answers, comment := demoAnswers(rng, q, u.qNow, 0.35)
 			seeds = append(seeds, store.Seed{
-				NewReceipt: store.NewReceipt{TokenHash: tok.Hash(), AgencyCode: a.code, Procedure: "Cấp bản sao trích lục hộ tịch",
+				NewReceipt: store.NewReceipt{TokenHash: tok.Hash(), AgencyCode: u.code, Procedure: "Cấp bản sao trích lục hộ tịch",
 					Channel: channelsByRoll[rng.IntN(len(channelsByRoll))], Source: "demo"},
 				IssuedAt: issued, SubmittedAt: issued.Add(time.Duration(5+rng.IntN(600)) * time.Minute),
-				Answered: rng.Float64() < 0.6 && issued.Add(11*time.Hour).Before(now),
+				Answered: i < u.nNow,
 				Submission: store.Submission{SurveyID: q.ID, SurveyVersion: q.Version, Source: "web",
 					Answers: survey.EncodeAnswers(q.Codes(), answers), Comment: comment,
 					Expectations: demoExpectations(rng, q)},
@@ -204,13 +211,13 @@ func demoLinks(ctx context.Context, st *store.Store, baseURL string, _ int, b *s
 	fmt.Fprintln(b, "Survey links to try (each can be answered once):")
 	var fresh []store.NewReceipt
 	var toks []receipt.Token
-	for i := range 5 {
+	for _, code := range []string{"DEMO.TTHCC", "DEMO.STP", "DEMO.STC", "DEMO.XM01", "DEMO.XM03"} {
 		tok, err := receipt.NewToken()
 		if err != nil {
 			return err
 		}
 		toks = append(toks, tok)
-		fresh = append(fresh, store.NewReceipt{TokenHash: tok.Hash(), AgencyCode: demoAgencies[i].code, Channel: dataset.ChannelCounter, Source: "demo"})
+		fresh = append(fresh, store.NewReceipt{TokenHash: tok.Hash(), AgencyCode: code, Channel: dataset.ChannelCounter, Source: "demo"})
 	}
 	if _, err := st.CreateReceipts(ctx, fresh); err != nil {
 		return err
@@ -253,7 +260,8 @@ func demoKiosk(ctx context.Context, st *store.Store, baseURL string, _ int, b *s
 
 // demoOfficials creates one official of each role and prints their new passwords.
 func demoOfficials(ctx context.Context, st *store.Store, baseURL string, _ int, b *strings.Builder) error {
-	fmt.Fprintf(b, "Officials' pages: %s/admin/ — demo accounts (passwords are new at every start):\n", baseURL)
+	fmt.Fprintf(b, "Officials' pages: %s/admin/ (this year against 2023 across the merger), %s/admin/communes (commune\n"+
+		"estimates), %s/admin/crosswalk (which unit went where) — demo accounts (passwords are new at every start):\n", baseURL, baseURL, baseURL)
 	for _, u := range []struct {
 		email  string
 		role   auth.Role
@@ -262,6 +270,7 @@ func demoOfficials(ctx context.Context, st *store.Store, baseURL string, _ int, 
 		{"admin@demo.sipas.vn", auth.RoleAdmin, ""},
 		{"analyst@demo.sipas.vn", auth.RoleAnalyst, ""},
 		{"stp@demo.sipas.vn", auth.RoleAgency, "DEMO.STP"},
+		{"tayhoa@demo.sipas.vn", auth.RoleAgency, "DEMO.XM01"},
 	} {
 		pw := demoPassword()
 		if _, err := st.CreateOfficial(ctx, store.NewOfficial{Email: u.email, Role: u.role, AgencyCode: u.agency,
@@ -271,12 +280,6 @@ func demoOfficials(ctx context.Context, st *store.Store, baseURL string, _ int, 
 		fmt.Fprintf(b, "  %-24s %-8s password %s\n", u.email, u.role, pw)
 	}
 	return nil
-}
-
-// demoSampleSize is roughly what a province collects: enough for ±5 pp in big agencies,
-// not in the smallest ones (so the dashboard shows its "indicative" flags).
-func demoSampleSize(receipts int64) int {
-	return int(math.Min(float64(receipts)/4, 200+float64(receipts)/150))
 }
 
 // demoAnswers draws one respondent: a personal lean shared by all answers (answers correlate

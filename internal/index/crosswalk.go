@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"time"
 )
@@ -142,11 +143,22 @@ type Predecessor struct {
 	Share  float64 `json:"share"`
 }
 
-// BaselineOf returns unit T's baseline-year overall index on the stratified
-// basis over its predecessors (METHODS §11): the covariate of the small-area
-// model (§14). It is nil when in has no raw baseline, T has no predecessor
-// with answers, or a predecessor lacks its receipts.
-func BaselineOf(in Input, T string) (*float64, error) {
+// PredecessorBaseline is a unit's baseline-year overall index on the
+// stratified basis over its predecessors (METHODS §11): the covariate of the
+// small-area model and what its estimate is compared with (§14).
+type PredecessorBaseline struct {
+	Estimate float64
+	// Var is the estimate's variance; NaN when it is no evidence of
+	// precision: one answer, or 0 from a sample (METHODS §13).
+	Var float64
+	// N is the baseline's analysis sample.
+	N int
+}
+
+// PredecessorBaselines returns the baseline of each unit of codes that has
+// one: in has a raw baseline, the unit has a predecessor with answers, and
+// every predecessor has its receipts. Units without one are absent.
+func PredecessorBaselines(in Input, codes []string) (map[string]PredecessorBaseline, error) {
 	b := in.Baseline
 	if b == nil || b.Source != SourceResponses {
 		return nil, nil
@@ -159,12 +171,23 @@ func BaselineOf(in Input, T string) (*float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	preds := predecessors(base, shares, T)
-	ss, ok := base.set(preds)
-	if !ok || len(preds) == 0 {
-		return nil, nil
-	}
 	defs := definitions(in.Design)
-	r := stratified(ss, &defs[len(defs)-1], len(in.Design.Questions))
-	return num(r.est), nil
+	out := make(map[string]PredecessorBaseline, len(codes))
+	for _, T := range codes {
+		preds := predecessors(base, shares, T)
+		ss, ok := base.set(preds)
+		if !ok || len(preds) == 0 {
+			continue
+		}
+		r := stratified(ss, &defs[len(defs)-1], len(in.Design.Questions))
+		if math.IsNaN(r.est) {
+			continue
+		}
+		v := r.v
+		if v == 0 && r.sampled {
+			v = math.NaN()
+		}
+		out[T] = PredecessorBaseline{Estimate: r.est, Var: v, N: r.n}
+	}
+	return out, nil
 }

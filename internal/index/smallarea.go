@@ -92,6 +92,12 @@ type SmallAreaUnit struct {
 	// over the area's predecessors (METHODS §11), computed by the caller;
 	// nil when unknown. It is the covariate only when every area has one.
 	Baseline *float64
+	// BaselineVar is the variance of Baseline, nil when it is unknown or no
+	// evidence of precision (PredecessorBaseline.Var); BaselineN its
+	// respondents. With a Baseline, the area's model estimate is compared
+	// with it (METHODS §14, smallarea_compare.go).
+	BaselineVar *float64
+	BaselineN   int
 }
 
 // SmallArea is the small_area block of the report (CONTRACT.md, METHODS
@@ -146,6 +152,15 @@ type SmallAreaRow struct {
 	// Synthetic is true for an area without answers, whose estimate can
 	// only be the regression's.
 	Synthetic bool `json:"synthetic"`
+	// RankLow and RankHigh (extra) are the area's joint 95% rank range
+	// among the areas with a model estimate, from the EBLUPs and their MSEs
+	// (METHODS §12, §14), 1 = best; nil without a model estimate.
+	RankLow  *int `json:"rank_low"`
+	RankHigh *int `json:"rank_high"`
+	// Change (extra) compares the model estimate with the area's baseline
+	// (METHODS §14), Holm-adjusted over the level's areas; nil when the
+	// area has no baseline.
+	Change *AgencyChange `json:"change"`
 }
 
 // saArea is one area during the computation; NaN is undefined.
@@ -155,6 +170,8 @@ type saArea struct {
 	n         int
 	direct, v float64
 	baseline  *float64
+	baseVar   float64 // NaN: unknown
+	baseN     int
 	psi       float64
 }
 
@@ -197,6 +214,7 @@ func ComputeSmallArea(in SmallAreaInput) (*SmallArea, error) {
 	default:
 		sa.warn(WarnNotConverged)
 	}
+	sa.compare(areas)
 	return sa, nil
 }
 
@@ -226,7 +244,11 @@ func directEstimates(in SmallAreaInput) ([]saArea, error) {
 		if u.Baseline != nil && !finite(*u.Baseline) {
 			return nil, fmt.Errorf("index: small area %q: baseline %v", u.Code, *u.Baseline)
 		}
-		a := saArea{code: u.Code, bigN: u.Receipts, direct: math.NaN(), v: math.NaN(), psi: math.NaN(), baseline: u.Baseline}
+		a := saArea{code: u.Code, bigN: u.Receipts, direct: math.NaN(), v: math.NaN(), psi: math.NaN(), baseline: u.Baseline,
+			baseVar: math.NaN(), baseN: u.BaselineN}
+		if u.BaselineVar != nil && *u.BaselineVar >= 0 && finite(*u.BaselineVar) {
+			a.baseVar = *u.BaselineVar
+		}
 		if st := u.Stratum; st != nil {
 			one := Summary{Design: in.Design, Strata: []Stratum{*st}}
 			if err := one.check(); err != nil {

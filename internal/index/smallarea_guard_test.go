@@ -329,7 +329,8 @@ func TestSmallAreaJSONShape(t *testing.T) {
 		t.Errorf("warnings = %v, want []", got["warnings"])
 	}
 	row := got["rows"].([]any)[0].(map[string]any)
-	if diff := slices.Compare(keys(row), sorted("agency", "n", "direct", "direct_var", "baseline", "psi", "gamma", "eblup", "mse", "ci", "synthetic")); diff != 0 {
+	if diff := slices.Compare(keys(row), sorted("agency", "n", "direct", "direct_var", "baseline", "psi", "gamma", "eblup", "mse", "ci", "synthetic",
+		"rank_low", "rank_high", "change")); diff != 0 {
 		t.Errorf("row keys %v", keys(row))
 	}
 	if ci, ok := row["ci"].([]any); !ok || len(ci) != 2 {

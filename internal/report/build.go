@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
@@ -241,22 +242,29 @@ func scopeOf(ctx context.Context, src Source, f index.Filters) ([]string, error)
 
 // smallArea computes the model-based estimates of the agencies of level qy.SmallArea that
 // issued receipts in the report year (METHODS §14). With a raw baseline each area's covariate
-// is its predecessors' baseline index (§11).
+// is its predecessors' baseline index (§11), and its model estimate is compared with it.
 func smallArea(ctx context.Context, src Source, q *survey.Questionnaire, qy Query, in index.Input) (*index.SmallArea, error) {
 	levels, err := src.AgencyLevels(ctx)
 	if err != nil {
 		return nil, err
 	}
 	sa := index.SmallAreaInput{Level: qy.SmallArea, Design: in.Design}
+	var codes []string
 	for _, code := range slices.Sorted(maps.Keys(levels)) {
-		N, ok := in.Populations[code]
-		if levels[code] != qy.SmallArea || !ok {
-			continue
+		if _, ok := in.Populations[code]; ok && levels[code] == qy.SmallArea {
+			codes = append(codes, code)
 		}
-		u := index.SmallAreaUnit{Code: code, Receipts: N, Stratum: in.Current.Stratum(code)}
-		if in.Baseline != nil && in.Baseline.Source == index.SourceResponses {
-			if u.Baseline, err = index.BaselineOf(in, code); err != nil {
-				return nil, err
+	}
+	bases, err := index.PredecessorBaselines(in, codes)
+	if err != nil {
+		return nil, err
+	}
+	for _, code := range codes {
+		u := index.SmallAreaUnit{Code: code, Receipts: in.Populations[code], Stratum: in.Current.Stratum(code)}
+		if b, ok := bases[code]; ok {
+			u.Baseline, u.BaselineN = &b.Estimate, b.N
+			if !math.IsNaN(b.Var) {
+				u.BaselineVar = &b.Var
 			}
 		}
 		sa.Areas = append(sa.Areas, u)

@@ -79,6 +79,9 @@ func TestAgencyUserSeesOnlyOwnAgency(t *testing.T) {
 		{"/admin/comments?year=2023&hidden=all", []string{ownComment23}},
 		{"/admin/comments?agency=" + ownAgency, []string{ownComment}},
 		{"/admin/sample-size", []string{ownAgencyName}},
+		{"/admin/communes?level=province", []string{ownAgencyName}},
+		{"/admin/communes?level=commune&baseline=none", nil},
+		{"/admin/communes?level=district&lang=en", nil},
 		{"/admin/sample-size?year=2023&margin=0.03", []string{ownAgencyName}},
 		{"/admin/sample-size?agency=" + rival, []string{ownAgencyName}}, // the parameter is not one of this page's
 		{"/api/v1/reports/index?year=" + y + "&baseline=2023&format=json", []string{`"agency":"` + ownAgency + `"`}},
@@ -180,10 +183,11 @@ func TestAnalystSeesEveryAgency(t *testing.T) {
 	analyst := e.sessions["analyst"]
 	y := strconv.Itoa(e.year)
 	for path, want := range map[string][]string{
-		"/admin/":                     {rivals[0].name, rivals[1].name, rivals[2].name, ownAgencyName},
-		"/admin/comments":             {rivals[0].comment, rivals[1].comment, ownComment},
-		"/admin/sample-size":          {rivals[2].name, ownAgencyName},
-		"/api/v1/responses?year=" + y: {rivals[0].code, rivals[2].comment},
+		"/admin/":                        {rivals[0].name, rivals[1].name, rivals[2].name, ownAgencyName},
+		"/admin/comments":                {rivals[0].comment, rivals[1].comment, ownComment},
+		"/admin/sample-size":             {rivals[2].name, ownAgencyName},
+		"/admin/communes?level=province": {rivals[0].name, ownAgencyName},
+		"/api/v1/responses?year=" + y:    {rivals[0].code, rivals[2].comment},
 		"/api/v1/reports/index?year=" + y + "&baseline=2023&format=xlsx": {rivals[1].name},
 		"/admin/?agency=" + rivals[0].code:                               {rivals[0].name},
 	} {

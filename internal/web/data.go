@@ -3,13 +3,17 @@ package web
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"sipas/internal/dataset"
 	"sipas/internal/fault"
+	"sipas/internal/i18n"
 	"sipas/internal/store"
 	"sipas/internal/survey"
 )
@@ -20,11 +24,27 @@ type dataPage struct {
 	Agencies    []store.Agency
 	Populations []store.PopulationRow
 	Aggregates  []store.AggregateRow
+	Crosswalk   []successorGroup
 	Errors      []string
 	Result      string
 }
 
-// handleDataShow handles "GET /admin/agencies", "/admin/populations" and "/admin/aggregates".
+// successorGroup is one of today's units and the former units whose receipts it took over,
+// as the crosswalk page lists them.
+type successorGroup struct {
+	Code, Name string
+	Rows       []transferRow
+}
+
+// transferRow is one row of the crosswalk with the former unit's name and the share written
+// in the page's language.
+type transferRow struct {
+	store.CrosswalkRow
+	FromName, Share string
+}
+
+// handleDataShow handles "GET /admin/agencies", "/admin/populations", "/admin/aggregates" and
+// "/admin/crosswalk".
 func (s *Server) handleDataShow(kind string) echo.HandlerFunc {
 	return func(c echo.Context) error { return s.renderData(c, kind, http.StatusOK, nil, "") }
 }
@@ -40,6 +60,8 @@ func (s *Server) renderData(c echo.Context, kind string, status int, errs []stri
 		p.Populations, err = s.store.ListPopulations(ctx)
 	case "aggregates":
 		p.Aggregates, err = s.store.ListAggregates(ctx, survey.DefaultID)
+	case "crosswalk":
+		p.Crosswalk, err = s.crosswalkGroups(c)
 	}
 	if err != nil {
 		return err
@@ -47,7 +69,50 @@ func (s *Server) renderData(c echo.Context, kind string, status int, errs []stri
 	return s.render(c, status, "admin_data.html", p)
 }
 
-// handleDataUpload handles "POST /admin/{agencies,populations,aggregates}/upload": the same
+// crosswalkGroups lists the stored crosswalk by successor (in name order), each with its
+// former units by date and code.
+func (s *Server) crosswalkGroups(c echo.Context) ([]successorGroup, error) {
+	ctx := c.Request().Context()
+	rows, err := s.store.ListCrosswalk(ctx)
+	if err != nil {
+		return nil, err
+	}
+	_, names, err := s.agencies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	loc := s.locale(c)
+	byTo := map[string]*successorGroup{}
+	for _, r := range rows {
+		g, ok := byTo[r.To]
+		if !ok {
+			g = &successorGroup{Code: r.To, Name: names[r.To]}
+			byTo[r.To] = g
+		}
+		g.Rows = append(g.Rows, transferRow{CrosswalkRow: r, FromName: names[r.From], Share: shareText(loc, r.Share)})
+	}
+	out := make([]successorGroup, 0, len(byTo))
+	for _, code := range slices.Sorted(maps.Keys(byTo)) {
+		out = append(out, *byTo[code])
+	}
+	byName := collator(loc.Code)
+	slices.SortStableFunc(out, func(a, b successorGroup) int { return byName.CompareString(a.Name, b.Name) })
+	return out, nil
+}
+
+// shareText writes a share as a percentage with as many decimals as it has (up to two):
+// "100%", "45%", "18,5%".
+func shareText(loc *i18n.Locale, share float64) string {
+	for d := range 2 {
+		scaled := share * 100 * math.Pow10(d)
+		if math.Abs(scaled-math.Round(scaled)) < 1e-6 {
+			return loc.Percent(share, d)
+		}
+	}
+	return loc.Percent(share, 2)
+}
+
+// handleDataUpload handles "POST /admin/{agencies,populations,aggregates,crosswalk}/upload": the same
 // all-or-nothing import as the CLI, every bad row listed with its line and column.
 func (s *Server) handleDataUpload(kind string) echo.HandlerFunc {
 	return func(c echo.Context) error {

@@ -85,13 +85,15 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 	admin.POST("/login", s.handleLoginSubmit)
 	in := admin.Group("", s.requireOfficial)
 	in.POST("/logout", s.handleLogout)
+	in.GET("/docs/:name", s.handleDoc)
 	reader := in.Group("", can(auth.PermViewReports))
 	reader.GET("/", s.handleDashboard)
 	reader.GET("/comments", s.handleCommentsShow)
 	reader.GET("/sample-size", s.handleSampleSize)
+	reader.GET("/communes", s.handleCommunes)
 	in.POST("/comments/:id", s.handleCommentModerate, can(auth.PermModerate))
 	data := in.Group("", can(auth.PermManageData))
-	for _, kind := range []string{"agencies", "populations", "aggregates"} {
+	for _, kind := range []string{"agencies", "populations", "aggregates", "crosswalk"} {
 		data.GET("/"+kind, s.handleDataShow(kind))
 		data.POST("/"+kind+"/upload", s.handleDataUpload(kind))
 	}

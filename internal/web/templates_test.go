@@ -39,6 +39,7 @@ func zeroData() map[string]any {
 		"admin_audit.html":      auditPage{},
 		"admin_comments.html":   commentsPage{},
 		"admin_samplesize.html": samplePage{},
+		"admin_communes.html":   communesPage{},
 		// Kiosks, sticker sheets, token secrets (kiosk.go); kiosk pages always have a questionnaire.
 		"kiosk.html":         kioskPage{Survey: &survey.Questionnaire{}},
 		"kiosk_survey.html":  kioskPage{Survey: &survey.Questionnaire{}},
