@@ -69,6 +69,7 @@ func (s *Server) kioskRoutes(e *echo.Echo) {
 // apiRoutes are the machines': JSON only, an API key (or, for reports, an official's session).
 func (s *Server) apiRoutes(e *echo.Echo) {
 	api := e.Group("/api/v1")
+	api.GET("/openapi.json", s.handleOpenAPI) // the contract of every route below (openapi.go)
 	api.POST("/receipts", s.handleReceiptCreate, s.requireAPIKey)
 	api.GET("/receipts/:token/qr.png", s.handleReceiptQRPNG)
 	api.GET("/receipts/:token/qr.svg", s.handleReceiptQRSVG)

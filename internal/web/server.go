@@ -57,6 +57,7 @@ type Server struct {
 	static  map[string]string // static file name → content hash, for cache-busting URLs
 	fonts   fs.FS             // Assets/fonts, for the PDFs
 	metrics *metrics          // GET /metrics (metrics.go)
+	openAPI []byte            // GET /api/v1/openapi.json (openapi.go)
 }
 
 // New builds the server: templates and catalogues are parsed now, so a broken asset stops the
@@ -87,6 +88,9 @@ func New(cfg Config, st *store.Store) (*Server, error) {
 		return nil, err
 	}
 	if err := s.parseTemplates(); err != nil {
+		return nil, err
+	}
+	if err := s.loadOpenAPI(); err != nil {
 		return nil, err
 	}
 	s.e = echo.New()
