@@ -15,6 +15,7 @@ import (
 	"sipas/assets"
 	"sipas/internal/store"
 	"sipas/internal/web"
+	"sipas/internal/webhook"
 )
 
 // serveConfig is the validated configuration of `sipas serve` (and `sipas demo`).
@@ -177,15 +178,7 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 	if err != nil {
 		return err
 	}
-	sealer, err := loadSealer(cfg.WebhookKeyFile, cfg.DB)
-	if err != nil {
-		return err
-	}
-	spike := cfg.RefusalSpike
-	if spike == 0 {
-		spike = -1 // store.Options: negative is never
-	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{Logger: log, ExternalCheckpoints: cfg.Checkpoints == checkpointsExternal, RefusalSpike: spike})
+	st, sealer, err := openServeStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -233,6 +226,21 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
 	return nil
+}
+
+// openServeStore opens the database as serve uses it, and the sealing key of its webhook
+// secrets.
+func openServeStore(ctx context.Context, cfg serveConfig, log *slog.Logger) (*store.Store, *webhook.Sealer, error) {
+	sealer, err := loadSealer(cfg.WebhookKeyFile, cfg.DB)
+	if err != nil {
+		return nil, nil, err
+	}
+	spike := cfg.RefusalSpike
+	if spike == 0 {
+		spike = -1 // store.Options: negative is never
+	}
+	st, err := store.Open(ctx, cfg.DB, store.Options{Logger: log, ExternalCheckpoints: cfg.Checkpoints == checkpointsExternal, RefusalSpike: spike})
+	return st, sealer, err
 }
 
 // envInt is the default of an integer flag: the environment variable if it is a number.

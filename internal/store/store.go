@@ -35,9 +35,9 @@ type Store struct {
 	webhooks  webhookSignal // wakes the webhook worker after an event commits (webhooks.go)
 	// refusalSpike is the refusals.spike threshold: refused attempts in one hour.
 	refusalSpike int64
-	stop      chan struct{} // closed by Close: background loops end
-	loops     sync.WaitGroup
-	closed    sync.Once
+	stop         chan struct{} // closed by Close: background loops end
+	loops        sync.WaitGroup
+	closed       sync.Once
 }
 
 // Options tune Open. The zero value is fine.

@@ -67,4 +67,6 @@ func (s *Sealer) Open(endpoint int64, sealed []byte) (string, error) {
 	return string(plain), nil
 }
 
-func aad(endpoint int64) []byte { return []byte("sipas webhook endpoint " + strconv.FormatInt(endpoint, 10)) }
+func aad(endpoint int64) []byte {
+	return []byte("sipas webhook endpoint " + strconv.FormatInt(endpoint, 10))
+}
