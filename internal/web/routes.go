@@ -118,6 +118,16 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 	secrets.GET("", s.handleSecretsShow)
 	secrets.POST("", s.handleSecretCreate)
 	secrets.POST("/:id/revoke", s.handleSecretRevoke)
+	hooks := in.Group("/webhooks", can(auth.PermManageWebhooks)) // webhooks.go
+	hooks.GET("", s.handleWebhooksShow)
+	hooks.POST("", s.handleWebhookCreate)
+	hooks.POST("/publish", s.handleReportPublish)
+	hooks.GET("/:id", s.handleWebhookShow)
+	hooks.POST("/:id/rotate", s.handleWebhookRotate)
+	for _, action := range []string{"enable", "disable", "delete"} {
+		hooks.POST("/:id/"+action, s.handleWebhookAction(action))
+	}
+	hooks.POST("/:id/deliveries/:delivery/redeliver", s.handleWebhookRedeliver)
 	in.GET("/audit", s.handleAuditShow, can(auth.PermReadAudit))
 	in.GET("/integrity", s.handleIntegrity, can(auth.PermViewAllAgency))
 }
