@@ -41,11 +41,12 @@ type Receiver struct {
 	accepted []Message
 	attempts int
 	invalid  []string
+	changed  chan struct{} // signalled after each request, for the waits
 }
 
 // New starts a receiver trusting secrets, answering 204; it stops when the test ends.
 func New(tb testing.TB, secrets ...string) *Receiver {
-	r := &Receiver{secrets: secrets, status: http.StatusNoContent}
+	r := &Receiver{secrets: secrets, status: http.StatusNoContent, changed: make(chan struct{}, 1)}
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
 	tb.Cleanup(r.srv.Close)
 	return r
@@ -72,6 +73,12 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	body, err := io.ReadAll(req.Body)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	defer func() {
+		select {
+		case r.changed <- struct{}{}:
+		default:
+		}
+	}()
 	r.attempts++
 	if err == nil {
 		err = verify(r.secrets, req.Header, body, time.Now())
@@ -142,7 +149,7 @@ func (r *Receiver) WaitAccepted(tb testing.TB, n int, within time.Duration) []Me
 		if time.Now().After(deadline) {
 			tb.Fatalf("receiver: %d of %d deliveries accepted after %s (%d attempts, %d invalid: %.3q)", len(acc), n, within, attempts, len(invalid), invalid)
 		}
-		time.Sleep(10 * time.Millisecond)
+		r.wait()
 	}
 }
 
@@ -157,6 +164,14 @@ func (r *Receiver) WaitAttempts(tb testing.TB, n int, within time.Duration) {
 		if time.Now().After(deadline) {
 			tb.Fatalf("receiver: fewer than %d attempts after %s", n, within)
 		}
-		time.Sleep(10 * time.Millisecond)
+		r.wait()
+	}
+}
+
+// wait returns after the next request, or after 50 ms.
+func (r *Receiver) wait() {
+	select {
+	case <-r.changed:
+	case <-time.After(50 * time.Millisecond):
 	}
 }
