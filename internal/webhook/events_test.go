@@ -93,7 +93,14 @@ func TestRedeliverSendsTheSameMessage(t *testing.T) {
 	e.run(t)
 	e.submit(t, 1)
 	first := recv.WaitAccepted(t, 1, 10*time.Second)[0]
-	log, err := e.st.ListWebhookDeliveries(t.Context(), id, 10)
+	var log []store.WebhookDelivery
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		// the receiver answered; the worker records the attempt just after
+		if log, err = e.st.ListWebhookDeliveries(t.Context(), id, 10); err != nil || (len(log) == 1 && log[0].State != "pending") {
+			break
+		}
+	}
 	if err != nil || len(log) != 1 || log[0].State != "delivered" || len(log[0].Attempts) != 1 || log[0].Attempts[0].Status != 204 {
 		t.Fatalf("delivery log = %+v (%v), want one delivered delivery with its 204 attempt", log, err)
 	}
