@@ -20,8 +20,9 @@ var _ webhook.Queue = (*Store)(nil)
 // transaction (webhook.Queue). It looks on a reader first, so an idle outbox costs no write.
 func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, max int) ([]webhook.Delivery, error) {
 	var due int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM webhook_deliveries
-		WHERE state = 'pending' AND next_attempt_at <= ? LIMIT 1)`, formatTime(now)).Scan(&due); err != nil {
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM webhook_deliveries d
+		JOIN webhook_endpoints e ON e.id = d.endpoint_id
+		WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND e.disabled_at IS NULL LIMIT 1)`, formatTime(now)).Scan(&due); err != nil {
 		return nil, fmt.Errorf("store: claim webhook deliveries: %w", err)
 	}
 	if due == 0 {
