@@ -3,7 +3,8 @@ package assets
 
 import "embed"
 
-// FS holds templates/, static/, i18n/ and fonts/ (the PDF font, DejaVu Sans).
+// FS holds templates/, static/, i18n/, fonts/ (the PDF font, DejaVu Sans) and openapi.json
+// (the OpenAPI 3.1 document of /api/v1, served at /api/v1/openapi.json).
 //
-//go:embed templates static i18n fonts
+//go:embed templates static i18n fonts openapi.json
 var FS embed.FS

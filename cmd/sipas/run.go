@@ -64,6 +64,7 @@ func commands() map[string]command {
 		"backup":   {"write a consistent copy of the live database", cmdBackup},
 		"loadtest": {"measure durable submissions per second against a running sipas (loopback only)", cmdLoadtest},
 		"token":    {"manage offline token-signing secrets, or mint signed tokens (reference)", cmdToken},
+		"webhook":  {"register or list webhook endpoints (or at /admin/webhooks)", cmdWebhook},
 		"version":  {"print the version", cmdVersion},
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"sipas/assets"
 	"sipas/internal/store"
 	"sipas/internal/web"
+	"sipas/internal/webhook"
 )
 
 // serveConfig is the validated configuration of `sipas serve` (and `sipas demo`).
@@ -34,6 +35,10 @@ type serveConfig struct {
 	TokenValidityDays int
 	// Checkpoints is who checkpoints the WAL: checkpointsSQLite or checkpointsExternal.
 	Checkpoints string
+	// WebhookKeyFile holds the key that seals webhook secrets ("": DB.webhook-key).
+	WebhookKeyFile string
+	// RefusalSpike is the refused attempts in one hour that send refusals.spike (0: never).
+	RefusalSpike int64
 }
 
 func (c serveConfig) String() string {
@@ -41,8 +46,8 @@ func (c serveConfig) String() string {
 	for i, n := range c.TrustedProxies {
 		proxies[i] = n.String()
 	}
-	return fmt.Sprintf("addr=%s base_url=%s db=%s surveys=%s submit_rate=%d/min trusted_proxies=%s retention_months=%d token_validity_days=%d checkpoints=%s",
-		c.Addr, c.BaseURL, c.DB, orEmbedded(c.Surveys), c.SubmitRate, strings.Join(proxies, ","), c.RetentionMonths, c.TokenValidityDays, c.Checkpoints)
+	return fmt.Sprintf("addr=%s base_url=%s db=%s surveys=%s submit_rate=%d/min trusted_proxies=%s retention_months=%d token_validity_days=%d checkpoints=%s refusal_spike=%d/h",
+		c.Addr, c.BaseURL, c.DB, orEmbedded(c.Surveys), c.SubmitRate, strings.Join(proxies, ","), c.RetentionMonths, c.TokenValidityDays, c.Checkpoints, c.RefusalSpike)
 }
 
 func orEmbedded(dir string) string {
@@ -59,6 +64,8 @@ type serveFlags struct {
 	tokenValidityDays                     *int
 	trustedProxies                        *string
 	checkpoints                           *string
+	webhookKeyFile                        *string
+	refusalSpike                          *int
 }
 
 func addServeFlags(fs *flag.FlagSet, db *string) *serveFlags {
@@ -76,7 +83,10 @@ func addServeFlags(fs *flag.FlagSet, db *string) *serveFlags {
 			"blank free-text comments older than `N` months, keeping the answers (checked at start and daily); 0 = keep (env SIPAS_RETENTION_MONTHS)"),
 		tokenValidityDays: fs.Int("token-validity-days", envInt("SIPAS_TOKEN_VALIDITY_DAYS", store.DefaultTokenValidityDays),
 			"a signed (offline-minted) token may be opened until `N` days after its minting day (env SIPAS_TOKEN_VALIDITY_DAYS)"),
-		checkpoints: checkpointsFlag(fs),
+		checkpoints:    checkpointsFlag(fs),
+		webhookKeyFile: webhookKeyFlag(fs),
+		refusalSpike: fs.Int("refusal-spike", envInt("SIPAS_REFUSAL_SPIKE", store.DefaultRefusalSpike),
+			"refused citizen attempts in one clock hour that send the refusals.spike webhook; 0 = never (env SIPAS_REFUSAL_SPIKE)"),
 	}
 }
 
@@ -105,6 +115,10 @@ func (f *serveFlags) config() (serveConfig, error) {
 		return c, usagef("--token-validity-days must be from 1 to 3650, not %d", c.TokenValidityDays)
 	}
 	c.Checkpoints = *f.checkpoints
+	c.WebhookKeyFile = *f.webhookKeyFile
+	if c.RefusalSpike = int64(*f.refusalSpike); c.RefusalSpike < 0 {
+		return c, usagef("--refusal-spike must be 0 (never) or a positive number an hour, not %d", c.RefusalSpike)
+	}
 	if err := checkCheckpoints(c.Checkpoints); err != nil {
 		return c, err
 	}
@@ -164,7 +178,7 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{Logger: log, ExternalCheckpoints: cfg.Checkpoints == checkpointsExternal})
+	st, sealer, err := openServeStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -173,7 +187,7 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 		return err
 	}
 	srv, err := web.New(web.Config{BaseURL: cfg.BaseURL, Assets: assets.FS, Surveys: cat, Logger: log,
-		SubmitRate: cfg.SubmitRate, TrustedProxies: cfg.TrustedProxies, TokenValidityDays: cfg.TokenValidityDays}, st)
+		SubmitRate: cfg.SubmitRate, TrustedProxies: cfg.TrustedProxies, TokenValidityDays: cfg.TokenValidityDays, Webhooks: sealer}, st)
 	if err != nil {
 		return err
 	}
@@ -196,6 +210,8 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 	}
 	// The retention loop (retention.go) ends before the store closes: defers run last first.
 	defer startRetention(ctx, st, cfg.RetentionMonths, log)()
+	// The webhook worker too: its attempts in flight are recorded before the store closes.
+	defer startWebhooks(ctx, st, sealer, log)()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -210,6 +226,21 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
 	return nil
+}
+
+// openServeStore opens the database as serve uses it, and the sealing key of its webhook
+// secrets.
+func openServeStore(ctx context.Context, cfg serveConfig, log *slog.Logger) (*store.Store, *webhook.Sealer, error) {
+	sealer, err := loadSealer(cfg.WebhookKeyFile, cfg.DB)
+	if err != nil {
+		return nil, nil, err
+	}
+	spike := cfg.RefusalSpike
+	if spike == 0 {
+		spike = -1 // store.Options: negative is never
+	}
+	st, err := store.Open(ctx, cfg.DB, store.Options{Logger: log, ExternalCheckpoints: cfg.Checkpoints == checkpointsExternal, RefusalSpike: spike})
+	return st, sealer, err
 }
 
 // envInt is the default of an integer flag: the environment variable if it is a number.

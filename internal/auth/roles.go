@@ -52,11 +52,13 @@ const (
 	PermReadAudit     Permission = "read_audit"   // the audit log
 	PermViewAllAgency Permission = "all_agencies" // data of every agency
 	PermExportRaw     Permission = "export_raw"   // raw responses download
+	// PermManageWebhooks: webhook endpoints, and publishing a year's report (which they announce).
+	PermManageWebhooks Permission = "manage_webhooks"
 )
 
 var grants = map[Role]map[Permission]bool{
 	RoleAdmin: {PermViewReports: true, PermModerate: true, PermManageData: true, PermManageUsers: true,
-		PermManageKeys: true, PermReadAudit: true, PermViewAllAgency: true, PermExportRaw: true},
+		PermManageKeys: true, PermReadAudit: true, PermViewAllAgency: true, PermExportRaw: true, PermManageWebhooks: true},
 	RoleAnalyst: {PermViewReports: true, PermModerate: true, PermViewAllAgency: true, PermExportRaw: true},
 	RoleAgency:  {PermViewReports: true, PermExportRaw: true},
 }

@@ -53,6 +53,7 @@ func newBatcher(s *Store) *batcher {
 	b := &batcher{s: s, reqs: make(chan *submitRequest), quit: make(chan struct{}), stopped: make(chan struct{})}
 	b.stmts.db = s.w
 	b.stmts.prepare(context.Background(), qSavepoint, qRollbackTo, qRelease, qFindReceiptForSubmit, qInsertResponse, qMarkAnswered)
+	b.stmts.prepare(context.Background(), webhookStatements...) // the response.created hook (webhooks.go)
 	go b.run()
 	return b
 }
@@ -163,7 +164,7 @@ func (b *batcher) write(batch []*submitRequest, errs []error) error {
 			tx.Rollback()
 			return fmt.Errorf("store: submit response: savepoint: %w", err)
 		}
-		if err := submitResponseIn(ctx, ts, r.tokenHash, r.sub, now); err != nil {
+		if err := b.s.submitResponseIn(ctx, ts, r.tokenHash, r.sub, now); err != nil {
 			errs[i] = err
 			if _, err := ts.exec(ctx, qRollbackTo); err != nil {
 				tx.Rollback()
@@ -232,6 +233,6 @@ func (s *Store) WriteBatchStats() BatchStats {
 func (s *Store) submitOne(ctx context.Context, tokenHash string, sub Submission) error {
 	s.batches.observe(1)
 	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		return submitResponse(ctx, tx, tokenHash, sub, now)
+		return s.submitResponse(ctx, tx, tokenHash, sub, now)
 	})
 }

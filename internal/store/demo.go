@@ -25,7 +25,7 @@ func (s *Store) SeedReceipts(ctx context.Context, seeds []Seed) error {
 			if !sd.Answered {
 				continue
 			}
-			if err := submitResponse(ctx, tx, sd.TokenHash, sd.Submission, sd.SubmittedAt); err != nil {
+			if err := s.submitResponse(ctx, tx, sd.TokenHash, sd.Submission, sd.SubmittedAt); err != nil {
 				return err
 			}
 		}

@@ -312,6 +312,12 @@ func (s *Store) SubmitKioskResponse(ctx context.Context, ks KioskSubmission) (Ki
 		if err := insertKioskResponse(ctx, tx, rec); err != nil {
 			return err
 		}
+		sub := rec.Submission
+		sub.Source = "kiosk"
+		if err := s.queueResponseCreated(ctx, txStmts{tx: tx}, responseRecord{ResponseID: rec.ResponseID, AgencyID: rec.AgencyID,
+			Channel: rec.Channel, SubmittedAt: rec.SubmittedAt, Submission: sub}); err != nil {
+			return err
+		}
 		if rec.ReceiptID.Valid {
 			if _, err := tx.ExecContext(ctx, `UPDATE receipts SET answered_at = ? WHERE id = ?`, formatTime(now), rec.ReceiptID.Int64); err != nil {
 				return fmt.Errorf("store: submit kiosk response: %w", err)
@@ -322,6 +328,7 @@ func (s *Store) SubmitKioskResponse(ctx context.Context, ks KioskSubmission) (Ki
 	if err != nil {
 		return KioskResult{}, err
 	}
+	s.kickWebhooks()
 	return res, nil
 }
 

@@ -63,14 +63,17 @@ func (s *Store) flushRefusals(ctx context.Context) error {
 		return nil
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		byReason := map[string]int64{}
 		for k, n := range pending {
+			byReason[k.reason] += n
 			if _, err := tx.ExecContext(ctx, `INSERT INTO refusals (day, reason, count) VALUES (?, ?, ?)
 				ON CONFLICT (day, reason) DO UPDATE SET count = count + excluded.count`, k.day, k.reason, n); err != nil {
 				return fmt.Errorf("store: flush refusals: %w", err)
 			}
 		}
-		return nil
+		return s.countRefusalHour(ctx, tx, now, byReason) // refusals.spike (webhook_outbox.go)
 	})
+	s.kickWebhooks()
 	if err != nil {
 		s.refusals.mu.Lock()
 		if s.refusals.pending == nil {

@@ -30,10 +30,16 @@ type Submission struct {
 // returns nil only once the transaction holding the response has committed (synchronous=FULL:
 // it is on disk). Concurrent submissions share one transaction (group commit, batcher.go).
 func (s *Store) SubmitResponse(ctx context.Context, tokenHash string, sub Submission) error {
+	var err error
 	if s.b == nil {
-		return s.submitOne(ctx, tokenHash, sub)
+		err = s.submitOne(ctx, tokenHash, sub)
+	} else {
+		err = s.b.submit(ctx, tokenHash, sub)
 	}
-	return s.b.submit(ctx, tokenHash, sub)
+	if err == nil {
+		s.kickWebhooks() // committed: its webhook deliveries may go
+	}
+	return err
 }
 
 const (
@@ -44,11 +50,13 @@ const (
 	qMarkAnswered = `UPDATE receipts SET answered_at = ? WHERE id = ?`
 )
 
-func submitResponse(ctx context.Context, tx *sql.Tx, tokenHash string, sub Submission, now time.Time) error {
-	return submitResponseIn(ctx, txStmts{tx: tx}, tokenHash, sub, now)
+func (s *Store) submitResponse(ctx context.Context, tx *sql.Tx, tokenHash string, sub Submission, now time.Time) error {
+	return s.submitResponseIn(ctx, txStmts{tx: tx}, tokenHash, sub, now)
 }
 
-func submitResponseIn(ctx context.Context, tx txStmts, tokenHash string, sub Submission, now time.Time) error {
+// submitResponseIn stores one submission in tx, with its response.created deliveries
+// (webhooks.go): the outbox is written in the same transaction (or savepoint) as the answer.
+func (s *Store) submitResponseIn(ctx context.Context, tx txStmts, tokenHash string, sub Submission, now time.Time) error {
 	var receiptID, agencyID int64
 	var channel string
 	var answered bool
@@ -63,10 +71,14 @@ func submitResponseIn(ctx context.Context, tx txStmts, tokenHash string, sub Sub
 	if answered {
 		return receipt.ErrAlreadyUsed
 	}
-	if err := insertResponseIn(ctx, tx, responseRecord{
+	rec := responseRecord{
 		ResponseID: newResponseID(), ReceiptID: sql.NullInt64{Int64: receiptID, Valid: true}, AgencyID: agencyID,
 		Channel: channel, SubmittedAt: now, Submission: sub,
-	}); err != nil {
+	}
+	if err := insertResponseIn(ctx, tx, rec); err != nil {
+		return err
+	}
+	if err := s.queueResponseCreated(ctx, tx, rec); err != nil {
 		return err
 	}
 	if _, err := tx.exec(ctx, qMarkAnswered, formatTime(now), receiptID); err != nil {

@@ -32,9 +32,12 @@ type Store struct {
 	readStmts stmtCache // statements of the hot read path, prepared once on the readers
 	batches   batchStats
 	refusals  refusalBuffer // refused attempts not yet written (refusals.go)
-	stop      chan struct{} // closed by Close: background loops end
-	loops     sync.WaitGroup
-	closed    sync.Once
+	webhooks  webhookSignal // wakes the webhook worker after an event commits (webhooks.go)
+	// refusalSpike is the refusals.spike threshold: refused attempts in one hour.
+	refusalSpike int64
+	stop         chan struct{} // closed by Close: background loops end
+	loops        sync.WaitGroup
+	closed       sync.Once
 }
 
 // Options tune Open. The zero value is fine.
@@ -47,6 +50,9 @@ type Options struct {
 	// ExternalCheckpoints turns SQLite's automatic checkpoints off: Litestream runs them
 	// (checkpoint.go).
 	ExternalCheckpoints bool
+	// RefusalSpike is the refused attempts in one clock hour that send refusals.spike;
+	// 0 means DefaultRefusalSpike, negative never.
+	RefusalSpike int64
 }
 
 // dsn builds the modernc DSN. busy_timeout comes first so the other pragmas already wait on a
@@ -72,7 +78,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("store: open %q: the path may not contain ? or #", path)
 	}
-	s := &Store{now: opts.Now, log: opts.Logger, path: path}
+	s := &Store{now: opts.Now, log: opts.Logger, path: path, refusalSpike: opts.RefusalSpike}
+	s.webhooks.wake = make(chan struct{}, 1)
+	if s.refusalSpike == 0 {
+		s.refusalSpike = DefaultRefusalSpike
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

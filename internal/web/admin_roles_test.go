@@ -88,6 +88,19 @@ func roleRoutes(t *testing.T, e *adminEnv) []roleRoute {
 		{method: "POST", path: "/admin/secrets", body: form("_csrf", "{csrf}", "agency", ownAgency), admin: created, analyst: forbidden, agency: forbidden,
 			wantBody: []string{e.msg("secrets.shown_once")}},
 		{method: "POST", path: "/admin/secrets/1/revoke", body: form("_csrf", "{csrf}"), admin: see, analyst: forbidden, agency: forbidden},
+		// Webhooks (webhooks.go): the admin's POST registers endpoint 1, which publishing gives
+		// delivery 1; the rows after use them.
+		{method: "GET", path: "/admin/webhooks", admin: ok, analyst: forbidden, agency: forbidden, wantBody: []string{e.msg("webhooks.add")}},
+		{method: "POST", path: "/admin/webhooks", body: form("_csrf", "{csrf}", "url", "http://127.0.0.1:9/hook", "events", "report.published"),
+			admin: created, analyst: forbidden, agency: forbidden, wantBody: []string{e.msg("webhooks.shown_once"), "whsec_"}},
+		{method: "POST", path: "/admin/webhooks/publish", body: form("_csrf", "{csrf}", "year", y, "baseline", "2023"), admin: see, analyst: forbidden, agency: forbidden},
+		{method: "GET", path: "/admin/webhooks/1", admin: ok, analyst: forbidden, agency: forbidden, wantBody: []string{"report.published", "http://127.0.0.1:9/hook"}},
+		{method: "POST", path: "/admin/webhooks/1/rotate", body: form("_csrf", "{csrf}"), admin: ok, analyst: forbidden, agency: forbidden,
+			wantBody: []string{e.msg("webhooks.rotated"), "whsec_"}},
+		{method: "POST", path: "/admin/webhooks/1/disable", body: form("_csrf", "{csrf}"), admin: see, analyst: forbidden, agency: forbidden},
+		{method: "POST", path: "/admin/webhooks/1/enable", body: form("_csrf", "{csrf}"), admin: see, analyst: forbidden, agency: forbidden},
+		{method: "POST", path: "/admin/webhooks/1/deliveries/1/redeliver", body: form("_csrf", "{csrf}"), admin: see, analyst: forbidden, agency: forbidden},
+		{method: "POST", path: "/admin/webhooks/1/delete", body: form("_csrf", "{csrf}"), admin: see, analyst: forbidden, agency: forbidden},
 		// Last: it ends the session it is sent with (each role gets a fresh one).
 		{method: "POST", path: "/admin/logout", body: form("_csrf", "{csrf}"), admin: see, analyst: see, agency: see},
 	}

@@ -77,6 +77,7 @@ func newServer(tb testing.TB, st *store.Store, cfg Config) *testServer {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	srv.e.Pre(checkContract(tb)) // every /api/v1 answer is checked against the OpenAPI document
 	q, err := cat.Get(survey.DefaultID)
 	if err != nil {
 		tb.Fatal(err)

@@ -69,6 +69,7 @@ func (s *Server) kioskRoutes(e *echo.Echo) {
 // apiRoutes are the machines': JSON only, an API key (or, for reports, an official's session).
 func (s *Server) apiRoutes(e *echo.Echo) {
 	api := e.Group("/api/v1")
+	api.GET("/openapi.json", s.handleOpenAPI) // the contract of every route below (openapi.go)
 	api.POST("/receipts", s.handleReceiptCreate, s.requireAPIKey)
 	api.GET("/receipts/:token/qr.png", s.handleReceiptQRPNG)
 	api.GET("/receipts/:token/qr.svg", s.handleReceiptQRSVG)
@@ -119,6 +120,16 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 	secrets.GET("", s.handleSecretsShow)
 	secrets.POST("", s.handleSecretCreate)
 	secrets.POST("/:id/revoke", s.handleSecretRevoke)
+	hooks := in.Group("/webhooks", can(auth.PermManageWebhooks)) // webhooks.go
+	hooks.GET("", s.handleWebhooksShow)
+	hooks.POST("", s.handleWebhookCreate)
+	hooks.POST("/publish", s.handleReportPublish)
+	hooks.GET("/:id", s.handleWebhookShow)
+	hooks.POST("/:id/rotate", s.handleWebhookRotate)
+	for _, action := range []string{"enable", "disable", "delete"} {
+		hooks.POST("/:id/"+action, s.handleWebhookAction(action))
+	}
+	hooks.POST("/:id/deliveries/:delivery/redeliver", s.handleWebhookRedeliver)
 	in.GET("/audit", s.handleAuditShow, can(auth.PermReadAudit))
 	in.GET("/integrity", s.handleIntegrity, can(auth.PermViewAllAgency))
 }

@@ -19,6 +19,7 @@ import (
 	"sipas/internal/receipt"
 	"sipas/internal/store"
 	"sipas/internal/survey"
+	"sipas/internal/webhook"
 )
 
 // Config is what the server needs besides the store.
@@ -43,6 +44,9 @@ type Config struct {
 	// Languages are the languages the service speaks, each with its catalogue in
 	// Assets/i18n; nil means the registry, i18n.Languages.
 	Languages []i18n.Language
+	// Webhooks seals the secrets of the webhook endpoints admins register; nil means a key
+	// for this process only (tests: secrets sealed with it open nowhere else).
+	Webhooks *webhook.Sealer
 }
 
 // Server is the sipas web service.
@@ -57,6 +61,7 @@ type Server struct {
 	static  map[string]string // static file name → content hash, for cache-busting URLs
 	fonts   fs.FS             // Assets/fonts, for the PDFs
 	metrics *metrics          // GET /metrics (metrics.go)
+	openAPI []byte            // GET /api/v1/openapi.json (openapi.go)
 }
 
 // New builds the server: templates and catalogues are parsed now, so a broken asset stops the
@@ -67,6 +72,9 @@ func New(cfg Config, st *store.Store) (*Server, error) {
 	}
 	if cfg.BodyLimit == 0 {
 		cfg.BodyLimit = 64 << 10
+	}
+	if cfg.Webhooks == nil {
+		cfg.Webhooks, _ = webhook.NewSealer(webhook.NewKey())
 	}
 	if _, err := cfg.Surveys.Get(survey.DefaultID); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -87,6 +95,9 @@ func New(cfg Config, st *store.Store) (*Server, error) {
 		return nil, err
 	}
 	if err := s.parseTemplates(); err != nil {
+		return nil, err
+	}
+	if err := s.loadOpenAPI(); err != nil {
 		return nil, err
 	}
 	s.e = echo.New()

@@ -41,13 +41,15 @@ func zeroData() map[string]any {
 		"admin_samplesize.html": samplePage{},
 		"admin_communes.html":   communesPage{},
 		// Kiosks, sticker sheets, token secrets (kiosk.go); kiosk pages always have a questionnaire.
-		"kiosk.html":         kioskPage{Survey: &survey.Questionnaire{}},
-		"kiosk_survey.html":  kioskPage{Survey: &survey.Questionnaire{}},
-		"kiosk_done.html":    kioskPage{Survey: &survey.Questionnaire{}},
-		"kiosk_enrol.html":   kioskEnrolPage{},
-		"admin_kiosks.html":  kiosksPage{},
-		"admin_sheets.html":  sheetsPage{},
-		"admin_secrets.html": secretsPage{},
+		"kiosk.html":          kioskPage{Survey: &survey.Questionnaire{}},
+		"kiosk_survey.html":   kioskPage{Survey: &survey.Questionnaire{}},
+		"kiosk_done.html":     kioskPage{Survey: &survey.Questionnaire{}},
+		"kiosk_enrol.html":    kioskEnrolPage{},
+		"admin_kiosks.html":   kiosksPage{},
+		"admin_sheets.html":   sheetsPage{},
+		"admin_secrets.html":  secretsPage{},
+		"admin_webhooks.html": webhooksPage{},
+		"admin_webhook.html":  webhookPage{},
 	}
 }
 
