@@ -104,7 +104,7 @@ func (e crashEnv) start(t *testing.T, extra ...string) *crashServer {
 	addr := ln.Addr().String()
 	ln.Close()
 	s := &crashServer{url: "http://" + addr, logs: &logtest.Buffer{}, done: make(chan error, 1)}
-	s.cmd = exec.Command(e.bin, append([]string{"serve", "--db", e.db, "--addr", addr, "--submit-rate", "0", "--log-format", "json"}, extra...)...)
+	s.cmd = exec.Command(e.bin, append([]string{"serve", "--db", e.db, "--addr", addr, "--log-format", "json"}, extra...)...)
 	s.cmd.Env = crashChildEnv()
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 	if err := s.cmd.Start(); err != nil {

@@ -186,7 +186,7 @@ func seedDemoYear(ctx context.Context, st *store.Store, q *survey.Questionnaire,
 			issued := start.Add(time.Duration(rng.Float64() * float64(span)))
 			answers, comment := demoAnswers(rng, q, a.quality, 0.35)
 			seeds = append(seeds, store.Seed{
-				NewReceipt: store.NewReceipt{TokenHash: tok.Hash(), AgencyCode: a.code, Procedure: "Cấp bản sao trích lục hộ tịch",
+				NewReceipt: store.NewReceipt{TokenHash: tok.Hash(), NumberHash: receipt.NumberOf(tok).Hash(), AgencyCode: a.code, Procedure: "Cấp bản sao trích lục hộ tịch",
 					Channel: channelsByRoll[rng.IntN(len(channelsByRoll))], Source: "demo"},
 				IssuedAt: issued, SubmittedAt: issued.Add(time.Duration(5+rng.IntN(600)) * time.Minute),
 				Answered: rng.Float64() < 0.6 && issued.Add(11*time.Hour).Before(now),
@@ -210,7 +210,7 @@ func demoLinks(ctx context.Context, st *store.Store, baseURL string, _ int, b *s
 			return err
 		}
 		toks = append(toks, tok)
-		fresh = append(fresh, store.NewReceipt{TokenHash: tok.Hash(), AgencyCode: demoAgencies[i].code, Channel: dataset.ChannelCounter, Source: "demo"})
+		fresh = append(fresh, store.NewReceipt{TokenHash: tok.Hash(), NumberHash: receipt.NumberOf(tok).Hash(), AgencyCode: demoAgencies[i].code, Channel: dataset.ChannelCounter, Source: "demo"})
 	}
 	if _, err := st.CreateReceipts(ctx, fresh); err != nil {
 		return err

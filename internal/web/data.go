@@ -51,20 +51,15 @@ func (s *Server) renderData(c echo.Context, kind string, status int, errs []stri
 // all-or-nothing import as the CLI, every bad row listed with its line and column.
 func (s *Server) handleDataUpload(kind string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		fh, err := c.FormFile("file")
+		name, f, err := s.uploadedFile(c, "file") // streamed from the connection (uploads.go)
 		if err != nil {
 			return s.renderData(c, kind, statusOf(fault.Invalid), []string{s.msgs.T(s.lang(c), "data.need_file")}, "")
 		}
-		f, err := fh.Open()
-		if err != nil {
-			return err
-		}
-		defer f.Close()
 		q, err := s.surveys.Get(survey.DefaultID)
 		if err != nil {
 			return err
 		}
-		res, err := s.store.ImportFile(c.Request().Context(), q, kind, fh.Filename, f)
+		res, err := s.store.ImportFile(c.Request().Context(), q, kind, name, f)
 		var derrs dataset.Errors
 		if errors.As(err, &derrs) {
 			// The user's mistakes, each as FILE:LINE:COLUMN: what is wrong.
@@ -77,7 +72,7 @@ func (s *Server) handleDataUpload(kind string) echo.HandlerFunc {
 		if err != nil {
 			return err // sipas's own failure: 500, logged, never shown
 		}
-		s.audit(c, "import."+kind, fmt.Sprintf("%s: %s", fh.Filename, res))
+		s.audit(c, "import."+kind, fmt.Sprintf("%s: %s", name, res))
 		return s.renderData(c, kind, http.StatusOK, nil, res.String())
 	}
 }

@@ -28,8 +28,11 @@ func (s *Server) middleware(e *echo.Echo) {
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLogger())
 	e.Use(s.observe) // metrics.go: counts every request with the status actually sent
+	if len(s.cfg.TrustedProxies) == 0 {
+		e.Use(s.warnUntrustedXFF)
+	}
 	e.Use(secureHeaders)
-	e.Use(middleware.BodyLimit(byteSize(s.cfg.BodyLimit)))
+	e.Use(s.bodyLimit()) // uploads.go: uploads large and streamed, forms read within the limit
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024,
 		// A submission is answered with a redirect; readying a gzip writer for every one cost a
 		// sixth of the write path's CPU.
@@ -47,7 +50,7 @@ func (s *Server) citizenRoutes(e *echo.Echo) {
 
 	// Citizens: the survey of one receipt. /S/… from uppercase QR codes is folded in ServeHTTP.
 	e.GET("/s/:token", s.handleSurveyShow)
-	e.POST("/s/:token", s.handleSurveySubmit, s.submitLimit()...)
+	e.POST("/s/:token", s.handleSurveySubmit) // never rate-limited: refusals are (limits.go)
 	e.GET("/thanks", s.handleThanks)
 }
 
