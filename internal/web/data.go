@@ -22,6 +22,7 @@ type dataPage struct {
 	Aggregates  []store.AggregateRow
 	Errors      []string
 	Result      string
+	UploadMiB   int64 // the largest file taken (Config.UploadLimit)
 }
 
 // handleDataShow handles "GET /admin/agencies", "/admin/populations" and "/admin/aggregates".
@@ -31,7 +32,7 @@ func (s *Server) handleDataShow(kind string) echo.HandlerFunc {
 
 func (s *Server) renderData(c echo.Context, kind string, status int, errs []string, result string) error {
 	ctx := c.Request().Context()
-	p := dataPage{adminPage: s.newAdminPage(c, "data."+kind), Kind: kind, Errors: errs, Result: result}
+	p := dataPage{adminPage: s.newAdminPage(c, "data."+kind), Kind: kind, Errors: errs, Result: result, UploadMiB: s.cfg.UploadLimit >> 20}
 	var err error
 	switch kind {
 	case "agencies":

@@ -94,7 +94,7 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 	reader.GET("/sample-size", s.handleSampleSize)
 	in.POST("/comments/:id", s.handleCommentModerate, can(auth.PermModerate))
 	data := in.Group("", can(auth.PermManageData))
-	for _, kind := range []string{"agencies", "populations", "aggregates"} {
+	for _, kind := range []string{"agencies", "populations", "responses", "aggregates"} {
 		data.GET("/"+kind, s.handleDataShow(kind))
 		data.POST("/"+kind+"/upload", s.handleDataUpload(kind))
 	}
