@@ -156,7 +156,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if fe.reason != "" && s.refuse(c, fe.reason) > 0 {
 			status, notice = http.StatusTooManyRequests, noticeHeldBack
 		}
-		s.writeFailure(fe.render(status, notice))
+		s.writeFailure(gzipLater(func(echo.Context) error { return fe.render(status, notice) })(c))
 		return
 	}
 	if reason := refusalOf(c, err, a.fault.Kind); reason != "" && s.refuse(c, reason) > 0 {

@@ -33,12 +33,23 @@ func (s *Server) middleware(e *echo.Echo) {
 	}
 	e.Use(secureHeaders)
 	e.Use(s.bodyLimit()) // uploads.go: uploads large and streamed, forms read within the limit
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024,
-		// A submission is answered with a redirect; readying a gzip writer for every one cost a
-		// sixth of the write path's CPU.
-		Skipper: func(c echo.Context) bool { return c.Request().Method == http.MethodPost && c.Path() == "/s/:token" },
-	}))
+	cfg := gzipConfig
+	// A submission is answered with a redirect; readying a gzip writer for every one cost a
+	// sixth of the write path's CPU. A refused one is compressed by handleError (gzipLater).
+	cfg.Skipper = isSubmission
+	e.Use(middleware.GzipWithConfig(cfg))
 }
+
+// gzipConfig is how pages are compressed.
+var gzipConfig = middleware.GzipConfig{Level: 5, MinLength: 1024}
+
+func isSubmission(c echo.Context) bool {
+	return c.Request().Method == http.MethodPost && c.Path() == "/s/:token"
+}
+
+// gzipLater compresses an answer written by write on a route the gzip middleware skipped: a
+// refused submission, which is the whole form again.
+var gzipLater = middleware.GzipWithConfig(gzipConfig)
 
 // citizenRoutes are the citizens' survey, and the service's own endpoints.
 func (s *Server) citizenRoutes(e *echo.Echo) {
