@@ -149,14 +149,14 @@ func drawLabel(pdf *fpdf.Fpdf, name string, x, y float64, l Label, o Options) er
 	pdf.SetTextColor(40, 40, 40)
 	bottom := y + LabelHeight - pad
 	captionLines := 3
-	if l.Number != "" { // the number takes the caption's third line
-		captionLines = int((bottom - 15.2 - ty) / 3.2)
+	if l.Number != "" { // the number takes the room of the caption's third line
+		captionLines = int((bottom - 13 - ty) / 3.2)
 	}
 	lines(pdf, tx, ty, tw, 3.2, pdf.SplitText(o.t("sheet.caption"), tw), max(captionLines, 1))
 
 	// The number, then the short code, each under its name at the bottom.
 	if l.Number != "" {
-		labelled(pdf, tx, bottom-9.2, tw, o.t("sheet.number"), l.Number)
+		labelled(pdf, tx, bottom-7, tw, o.t("sheet.number"), l.Number)
 	}
 	labelled(pdf, tx, bottom-1.2, tw, o.t("sheet.short_code"), l.Code)
 	return nil
@@ -174,7 +174,7 @@ func labelled(pdf *fpdf.Fpdf, x, y, w float64, name, value string) {
 	}
 	pdf.SetFont("dejavu", "", 6)
 	pdf.SetTextColor(90, 90, 90)
-	pdf.Text(x, y-4, name)
+	pdf.Text(x, y-3.4, name)
 	pdf.SetFont("dejavu", "B", size)
 	pdf.SetTextColor(0, 0, 0)
 	pdf.Text(x, y, value)
