@@ -191,6 +191,9 @@ func (s *Server) kioskReceipt(c echo.Context, code string) (string, store.Receip
 		return string(tok), rc, err
 	}
 	n, err := receipt.ParseNumber(code)
+	if err == nil {
+		err = s.numberGate(c)
+	}
 	if err != nil {
 		return "", store.Receipt{}, err
 	}
@@ -267,7 +270,9 @@ func (s *Server) submitKiosk(c echo.Context, k store.Kiosk, q *survey.Questionna
 		return store.KioskResult{}, auth.ErrForbidden
 	case code == "":
 	case receipt.LooksLikeNumber(code):
-		num, err = receipt.ParseNumber(code)
+		if num, err = receipt.ParseNumber(code); err == nil {
+			err = s.numberGate(c)
+		}
 	default:
 		tok, err = receipt.ParseToken(code)
 	}

@@ -68,8 +68,9 @@ func TestKioskTakesReceiptNumbers(t *testing.T) {
 }
 
 // Guessing numbers at a kiosk is charged to the kiosk: past its 20 the kiosk gets 429 for a
-// while, whatever address it is at, while another kiosk behind the same address does not,
-// and a real receipt still opens at the held-back kiosk.
+// while, whatever address it is at, while another kiosk behind the same address does not. A
+// held-back kiosk has no number looked up at all (else its guesses would still be tried: a
+// valid receipt is never refused), even a real one; the receipt's short code still opens it.
 func TestKioskRefusalLimit(t *testing.T) {
 	e := newKioskEnv(t, Config{})
 	_, dev := e.enrol(t, false)
@@ -92,8 +93,13 @@ func TestKioskRefusalLimit(t *testing.T) {
 		t.Errorf("another kiosk at the same address: %d, want 404", got)
 	}
 	tok := e.receipt(t)
-	wantStatus(t, e.kiosk(t, http.MethodPost, "/kiosk/start", form("code", receipt.NumberOf(tok).Grouped()), "", dev), http.StatusOK)
-	if got := refusalCounts(t, e.st); got[receipt.RefusalUnknownToken] != 21 || got[receipt.RefusalRateLimited] != 1 {
-		t.Errorf("refusals = %v, want 21 unknown and 1 held back", got)
+	wantStatus(t, e.kiosk(t, http.MethodPost, "/kiosk/start", form("code", receipt.NumberOf(tok).Grouped()), "", dev), http.StatusTooManyRequests)
+	wantStatus(t, e.submitJSON(t, dev, map[string]any{"key": "held-back-number-0001", "receipt": string(receipt.NumberOf(tok)), "answers": map[string]string{"A0": "5"}}), http.StatusTooManyRequests)
+	if e.answered(t, tok) {
+		t.Error("a held-back kiosk answered a receipt by its number")
+	}
+	wantStatus(t, e.kiosk(t, http.MethodPost, "/kiosk/start", form("code", tok.ShortCode()), "", dev), http.StatusOK)
+	if got := refusalCounts(t, e.st); got[receipt.RefusalUnknownToken] != 21 || got[receipt.RefusalRateLimited] != 3 {
+		t.Errorf("refusals = %v, want 21 unknown and 3 held back", got)
 	}
 }

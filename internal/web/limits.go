@@ -117,6 +117,16 @@ func (l *limiter) charge(key string, now time.Time) time.Duration {
 	return d
 }
 
+// heldBack returns how long client key is held back at now, without charging it.
+func (l *limiter) heldBack(key string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.clients[key]; ok && now.Before(b.until) {
+		return b.until.Sub(now)
+	}
+	return 0
+}
+
 // refill brings b's tokens up to now: PerHour an hour since the later of its last update and
 // the end of its backoff, at most Burst.
 func (l *limiter) refill(b *budget, now time.Time) {
@@ -180,12 +190,35 @@ func (s *Server) refuse(c echo.Context, reason string) time.Duration {
 	now := time.Now()
 	wait := s.limits.addresses.charge(addressKey(c.RealIP()), now)
 	if k, ok := c.Get(ctxKiosk).(store.Kiosk); ok {
-		wait = max(wait, s.limits.kiosks.charge("kiosk:"+strconv.FormatInt(k.ID, 10), now))
+		wait = max(wait, s.limits.kiosks.charge(kioskKey(k), now))
 	}
 	if wait > 0 {
 		reason = receipt.RefusalRateLimited
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)))
+		setRetryAfter(c, wait)
 	}
 	s.refused(c, reason)
 	return wait
+}
+
+// numberGate refuses a receipt number from a kiosk that is held back, before it is looked up.
+// A valid answer is never limited, so a held-back client's guesses would otherwise still be
+// tried; for an 80-bit token that is harmless, for a 12-digit number it is what the kiosk's
+// limit must prevent (docs/tokens.md, "Receipt numbers"). Tokens still open receipts there.
+func (s *Server) numberGate(c echo.Context) error {
+	k, ok := c.Get(ctxKiosk).(store.Kiosk)
+	if !ok {
+		return nil
+	}
+	if wait := s.limits.kiosks.heldBack(kioskKey(k), time.Now()); wait > 0 {
+		setRetryAfter(c, wait)
+		s.refused(c, receipt.RefusalRateLimited)
+		return errHeldBack
+	}
+	return nil
+}
+
+func kioskKey(k store.Kiosk) string { return "kiosk:" + strconv.FormatInt(k.ID, 10) }
+
+func setRetryAfter(c echo.Context, wait time.Duration) {
+	c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)))
 }
