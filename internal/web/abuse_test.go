@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"sipas/internal/receipt"
 	"sipas/internal/store/storetest"
@@ -129,18 +128,11 @@ func TestRefusalsAreCounted(t *testing.T) {
 			t.Errorf("%s %.20s: %d, want %d", s.method, s.path, rec.Code, s.want)
 		}
 	}
-	got, err := st.Refusals(t.Context(), time.Now().Add(-48*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	counts := map[string]int64{}
-	for _, r := range got {
-		counts[r.Reason] += r.Count
-	}
+	counts := refusalCounts(t, st)
 	want := map[string]int64{receipt.RefusalUnknownToken: 3, receipt.RefusalInvalidAnswers: 1, receipt.RefusalTooLarge: 1, receipt.RefusalReusedToken: 1}
 	for reason, n := range want {
 		if counts[reason] != n {
-			t.Errorf("refusals[%s] = %d, want %d (all: %v)", reason, counts[reason], n, got)
+			t.Errorf("refusals[%s] = %d, want %d (all: %v)", reason, counts[reason], n, counts)
 		}
 	}
 	if len(counts) != len(want) {
