@@ -6,7 +6,8 @@
 //     comes back; the server stores each key once, so a retry never counts twice;
 //   - a service worker (/kiosk/sw.js) keeps the page, so the kiosk starts without a network;
 //   - the screen resets after the kiosk's idle time, with a countdown;
-//   - where the browser has BarcodeDetector, the camera reads the receipt's QR code.
+//   - the camera reads the receipt's QR code: with the browser's BarcodeDetector where it has
+//     one, else with jsQR (jsqr.min.js, vendored, loaded by the kiosk pages only).
 'use strict';
 
 (function () {
@@ -17,11 +18,24 @@
   const ANON_GAP = 20000; // the server's limits on answers without a receipt (store.AnonMinGap)
   const ANON_PER_HOUR = 60;
 
-  // normalizeCode reads a typed code the way receipt.ParseToken does: hyphens and spaces are
-  // ignored, case is folded, O is 0 and I, L are 1. It returns '' for anything else.
-  function normalizeCode(s) {
+  // DAMM is the quasigroup of the receipt number's check digit (receipt.Number).
+  const DAMM = ['0317598642', '7092154863', '4206871359', '1750983426', '6123045978',
+    '3674209581', '5869720134', '8945362017', '9438617205', '2581436790'];
+  function dammOK(digits) {
+    let d = 0;
+    for (const c of digits) d = Number(DAMM[d][Number(c)]);
+    return d === 0;
+  }
+
+  // readCode reads a typed code the way the server does: a receipt number is 12 digits
+  // (spaces, hyphens and dots ignored) whose check digit must hold, so a typing mistake is
+  // caught here; a token as receipt.ParseToken reads it (hyphens and spaces ignored, case
+  // folded, O is 0 and I, L are 1). It returns {code} or {error: 'mistyped' | 'notfound'}.
+  function readCode(s) {
+    const digits = s.replace(/[\s.-]/g, '');
+    if (/^[0-9]{12}$/.test(digits)) return dammOK(digits) ? { code: digits } : { error: 'mistyped' };
     const t = s.replace(/[-\s]/g, '').toUpperCase().replace(/O/g, '0').replace(/[IL]/g, '1');
-    return (t.length === 16 || t.length === 26) && /^[0-9A-HJKMNP-TV-Z]+$/.test(t) ? t : '';
+    return (t.length === 16 || t.length === 26) && /^[0-9A-HJKMNP-TV-Z]+$/.test(t) ? { code: t } : { error: 'notfound' };
   }
 
   // codeFromScan takes the code out of a scanned QR code: a receipt's holds BASE/S/TOKEN, a
@@ -42,13 +56,43 @@
     return Array.from(b, x => x.toString(16).padStart(2, '0')).join('');
   }
 
+  // qrReader returns a function that reads the text of the QR code in an image or video frame
+  // ('' when it finds none): the browser's BarcodeDetector where there is one, else jsQR on a
+  // canvas copy of the frame at most 800 pixels wide; null when neither is there.
+  function qrReader() {
+    if ('BarcodeDetector' in window) {
+      const detector = new BarcodeDetector({ formats: ['qr_code'] });
+      return async source => {
+        const found = await detector.detect(source);
+        return found.length ? found[0].rawValue : '';
+      };
+    }
+    if (typeof window.jsQR !== 'function') return null;
+    const canvas = document.createElement('canvas');
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    return async source => {
+      const w = source.videoWidth || source.naturalWidth || source.width;
+      const h = source.videoHeight || source.naturalHeight || source.height;
+      if (!w || !h) return '';
+      const scale = Math.min(1, 800 / Math.max(w, h));
+      canvas.width = Math.round(w * scale);
+      canvas.height = Math.round(h * scale);
+      ctx.drawImage(source, 0, 0, canvas.width, canvas.height);
+      const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      const code = window.jsQR(img.data, img.width, img.height, { inversionAttempts: 'attemptBoth' });
+      return code ? code.data : '';
+    };
+  }
+  window.sipasQRReader = qrReader; // for the browser tests: the reader the kiosk uses
+
   // setupScanner shows the scan button where the camera can read QR codes, and calls onCode
   // with what it reads. It returns a function that stops the camera.
   function setupScanner(onCode, onError) {
     const btn = $('k-scan');
     const box = $('k-camera');
     const video = $('k-video');
-    if (!btn || !box || !('BarcodeDetector' in window) || !navigator.mediaDevices) return () => {};
+    const read = qrReader();
+    if (!btn || !box || !read || !navigator.mediaDevices) return () => {};
     btn.hidden = false;
     let stream = null;
     let timer = 0;
@@ -61,7 +105,6 @@
     }
     btn.addEventListener('click', async () => {
       try {
-        const detector = new BarcodeDetector({ formats: ['qr_code'] });
         stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
         video.srcObject = stream;
         box.hidden = false;
@@ -70,10 +113,10 @@
         const tick = async () => {
           if (!stream) return;
           try {
-            const found = await detector.detect(video);
-            if (found.length) {
+            const text = await read(video);
+            if (text) {
               stop();
-              onCode(codeFromScan(found[0].rawValue));
+              onCode(codeFromScan(text));
               return;
             }
           } catch (e) { /* a frame that could not be read */ }
@@ -276,8 +319,8 @@
     }
 
     async function useCode(raw) {
-      const code = normalizeCode(raw);
-      if (!code) { setError(cfg.msgNotfound); return; }
+      const { code, error } = readCode(raw);
+      if (error) { setError(error === 'mistyped' ? cfg.msgMistyped : cfg.msgNotfound); return; }
       try {
         if ((await queue.all()).some(i => i.receipt === code)) { setError(cfg.msgUsed); return; }
       } catch (e) { /* no queue to look in */ }
@@ -287,9 +330,14 @@
           method: 'POST', credentials: 'same-origin', cache: 'no-store',
           headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ receipt: code }),
         });
-        if (res.status === 404) { setError(cfg.msgNotfound); return; }
+        if (res.status === 404) {
+          const body = await res.json().catch(() => ({}));
+          setError(body.error && body.error.code === 'ambiguous_number' ? cfg.msgAmbiguous : cfg.msgNotfound);
+          return;
+        }
         if (res.status === 409) { setError(cfg.msgUsed); return; }
         if (res.status === 410) { setError(cfg.msgExpired); return; }
+        if (res.status === 429) { setError(cfg.msgHeldback); return; }
         if (res.ok) agency = (await res.json()).agency;
       } catch (e) {
         // Offline: answer now; the server checks the code when the answer is sent.

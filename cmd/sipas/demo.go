@@ -193,7 +193,7 @@ func seedDemoYear(ctx context.Context, st *store.Store, q *survey.Questionnaire,
 			issued := start.Add(time.Duration(rng.Float64() * float64(max(span, time.Hour))))
 			answers, comment := demoAnswers(rng, q, u.qNow, 0.35)
 			seeds = append(seeds, store.Seed{
-				NewReceipt: store.NewReceipt{TokenHash: tok.Hash(), AgencyCode: u.code, Procedure: "Cấp bản sao trích lục hộ tịch",
+				NewReceipt: store.NewReceipt{TokenHash: tok.Hash(), NumberHash: receipt.NumberOf(tok).Hash(), AgencyCode: u.code, Procedure: "Cấp bản sao trích lục hộ tịch",
 					Channel: channelsByRoll[rng.IntN(len(channelsByRoll))], Source: "demo"},
 				IssuedAt: issued, SubmittedAt: issued.Add(time.Duration(5+rng.IntN(600)) * time.Minute),
 				Answered: i < u.nNow,
@@ -217,7 +217,7 @@ func demoLinks(ctx context.Context, st *store.Store, baseURL string, _ int, b *s
 			return err
 		}
 		toks = append(toks, tok)
-		fresh = append(fresh, store.NewReceipt{TokenHash: tok.Hash(), AgencyCode: code, Channel: dataset.ChannelCounter, Source: "demo"})
+		fresh = append(fresh, store.NewReceipt{TokenHash: tok.Hash(), NumberHash: receipt.NumberOf(tok).Hash(), AgencyCode: code, Channel: dataset.ChannelCounter, Source: "demo"})
 	}
 	if _, err := st.CreateReceipts(ctx, fresh); err != nil {
 		return err

@@ -103,29 +103,31 @@ func TestServeOperationFlags(t *testing.T) {
 		check   func(serveConfig) error
 	}{
 		{args: nil, check: func(c serveConfig) error {
-			if c.SubmitRate != 60 || c.RetentionMonths != 0 || len(c.TrustedProxies) != 0 {
+			if c.AddressRefusals != 120 || c.KioskRefusals != 20 || c.UploadLimit != 64 || c.SubmitRateSet || c.RetentionMonths != 0 || len(c.TrustedProxies) != 0 {
 				return fmt.Errorf("defaults: %+v", c)
 			}
 			return nil
 		}},
-		{args: []string{"--submit-rate", "0", "--retention-months", "24", "--trusted-proxies", "127.0.0.1, 10.0.0.0/8,::1"}, check: func(c serveConfig) error {
+		{args: []string{"--submit-rate", "0", "--refusal-limit", "500", "--upload-limit", "200", "--retention-months", "24", "--trusted-proxies", "127.0.0.1, 10.0.0.0/8,::1"}, check: func(c serveConfig) error {
 			var got []string
 			for _, n := range c.TrustedProxies {
 				got = append(got, n.String())
 			}
-			if c.SubmitRate != 0 || c.RetentionMonths != 24 || strings.Join(got, " ") != "127.0.0.1/32 10.0.0.0/8 ::1/128" {
+			if !c.SubmitRateSet || c.AddressRefusals != 500 || c.UploadLimit != 200 || c.RetentionMonths != 24 || strings.Join(got, " ") != "127.0.0.1/32 10.0.0.0/8 ::1/128" {
 				return fmt.Errorf("parsed %+v (%v)", c, got)
 			}
 			return nil
 		}},
-		{args: []string{"--submit-rate", "-1"}, wantErr: "--submit-rate"},
+		{args: []string{"--refusal-limit", "0"}, wantErr: "--refusal-limit"},
+		{args: []string{"--kiosk-refusal-limit", "-1"}, wantErr: "--kiosk-refusal-limit"},
+		{args: []string{"--upload-limit", "0"}, wantErr: "--upload-limit"},
 		{args: []string{"--retention-months", "-3"}, wantErr: "--retention-months"},
 		{args: []string{"--trusted-proxies", "10.0.0.0/33"}, wantErr: "--trusted-proxies"},
 		{args: []string{"--trusted-proxies", "proxy.local"}, wantErr: "--trusted-proxies"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			for _, k := range []string{"SIPAS_SUBMIT_RATE", "SIPAS_TRUSTED_PROXIES", "SIPAS_RETENTION_MONTHS"} {
+			for _, k := range []string{"SIPAS_SUBMIT_RATE", "SIPAS_REFUSAL_LIMIT", "SIPAS_KIOSK_REFUSAL_LIMIT", "SIPAS_UPLOAD_LIMIT", "SIPAS_TRUSTED_PROXIES", "SIPAS_RETENTION_MONTHS"} {
 				t.Setenv(k, "")
 			}
 			fs := newFlags(env{stderr: &bytes.Buffer{}}, "serve", "serve")

@@ -25,8 +25,13 @@ type serveConfig struct {
 	DB        string
 	Surveys   string
 	LogFormat string
-	// SubmitRate is submissions a minute per client address on POST /s/:token; 0 = no limit.
-	SubmitRate int
+	// AddressRefusals and KioskRefusals are the refused citizen attempts one client address
+	// and one kiosk may make at once and an hour (web.RefusalLimit).
+	AddressRefusals, KioskRefusals int
+	// UploadLimit is the largest data file the data pages take, in MiB.
+	UploadLimit int
+	// SubmitRateSet is whether the retired --submit-rate was given (serve warns).
+	SubmitRateSet bool
 	// TrustedProxies are the proxies whose X-Forwarded-For gives the client address.
 	TrustedProxies []*net.IPNet
 	// RetentionMonths blanks comments older than that many months; 0 keeps them.
@@ -46,8 +51,9 @@ func (c serveConfig) String() string {
 	for i, n := range c.TrustedProxies {
 		proxies[i] = n.String()
 	}
-	return fmt.Sprintf("addr=%s base_url=%s db=%s surveys=%s submit_rate=%d/min trusted_proxies=%s retention_months=%d token_validity_days=%d checkpoints=%s refusal_spike=%d/h",
-		c.Addr, c.BaseURL, c.DB, orEmbedded(c.Surveys), c.SubmitRate, strings.Join(proxies, ","), c.RetentionMonths, c.TokenValidityDays, c.Checkpoints, c.RefusalSpike)
+	return fmt.Sprintf("addr=%s base_url=%s db=%s surveys=%s refusal_limit=%d kiosk_refusal_limit=%d upload_limit=%dMiB trusted_proxies=%s retention_months=%d token_validity_days=%d checkpoints=%s refusal_spike=%d/h",
+		c.Addr, c.BaseURL, c.DB, orEmbedded(c.Surveys), c.AddressRefusals, c.KioskRefusals, c.UploadLimit,
+		strings.Join(proxies, ","), c.RetentionMonths, c.TokenValidityDays, c.Checkpoints, c.RefusalSpike)
 }
 
 func orEmbedded(dir string) string {
@@ -60,6 +66,7 @@ func orEmbedded(dir string) string {
 // serveFlags are the flags `serve` and `demo` share.
 type serveFlags struct {
 	addr, baseURL, logFormat, surveys, db *string
+	refusals, kioskRefusals, uploadLimit  *int
 	submitRate, retentionMonths           *int
 	tokenValidityDays                     *int
 	trustedProxies                        *string
@@ -75,8 +82,14 @@ func addServeFlags(fs *flag.FlagSet, db *string) *serveFlags {
 		logFormat: fs.String("log-format", envOr("SIPAS_LOG_FORMAT", "text"), "log `format`: text or json (env SIPAS_LOG_FORMAT)"),
 		surveys:   surveysFlag(fs),
 		db:        db,
-		submitRate: fs.Int("submit-rate", envInt("SIPAS_SUBMIT_RATE", 60),
-			"survey submissions a `minute` one client address may make (as many at once); 0 = no limit (env SIPAS_SUBMIT_RATE)"),
+		refusals: fs.Int("refusal-limit", envInt("SIPAS_REFUSAL_LIMIT", web.DefaultAddressRefusals.Burst),
+			"refused citizen attempts (unknown or used codes, invalid forms) one client address may make at once and `N` an hour; valid answers are never limited (env SIPAS_REFUSAL_LIMIT)"),
+		kioskRefusals: fs.Int("kiosk-refusal-limit", envInt("SIPAS_KIOSK_REFUSAL_LIMIT", web.DefaultKioskRefusals.Burst),
+			"refused codes one kiosk may take at once, and three times `N` an hour (env SIPAS_KIOSK_REFUSAL_LIMIT)"),
+		uploadLimit: fs.Int("upload-limit", envInt("SIPAS_UPLOAD_LIMIT", web.DefaultUploadLimit>>20),
+			"largest CSV file the data pages take, in `MiB` (env SIPAS_UPLOAD_LIMIT)"),
+		submitRate: fs.Int("submit-rate", envInt("SIPAS_SUBMIT_RATE", -1),
+			"no longer used: answers are not rate-limited, refusals are (--refusal-limit); accepted so that old configurations start (env SIPAS_SUBMIT_RATE)"),
 		trustedProxies: fs.String("trusted-proxies", envOr("SIPAS_TRUSTED_PROXIES", ""),
 			"comma-separated `CIDRs` of reverse proxies whose X-Forwarded-For names the client, e.g. 127.0.0.1/32 (env SIPAS_TRUSTED_PROXIES); none: the TCP peer is the client"),
 		retentionMonths: fs.Int("retention-months", envInt("SIPAS_RETENTION_MONTHS", 0),
@@ -105,9 +118,14 @@ func (f *serveFlags) config() (serveConfig, error) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, usagef("--log-format must be text or json, not %q", c.LogFormat)
 	}
-	if c.SubmitRate = *f.submitRate; c.SubmitRate < 0 {
-		return c, usagef("--submit-rate must be 0 (no limit) or a positive number a minute, not %d", c.SubmitRate)
+	c.AddressRefusals, c.KioskRefusals, c.UploadLimit = *f.refusals, *f.kioskRefusals, *f.uploadLimit
+	if c.AddressRefusals < 1 || c.KioskRefusals < 1 {
+		return c, usagef("--refusal-limit and --kiosk-refusal-limit must be at least 1, not %d and %d", c.AddressRefusals, c.KioskRefusals)
 	}
+	if c.UploadLimit < 1 || c.UploadLimit > 4096 {
+		return c, usagef("--upload-limit must be from 1 to 4096 MiB, not %d", c.UploadLimit)
+	}
+	c.SubmitRateSet = *f.submitRate >= 0
 	if c.RetentionMonths = *f.retentionMonths; c.RetentionMonths < 0 {
 		return c, usagef("--retention-months must be 0 (keep) or a positive number of months, not %d", c.RetentionMonths)
 	}
@@ -186,8 +204,14 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 	if cat, err = withUploads(ctx, st, cat); err != nil {
 		return err
 	}
+	if cfg.SubmitRateSet {
+		log.Warn("--submit-rate (SIPAS_SUBMIT_RATE) is no longer used: valid answers are never rate-limited; refused attempts are, by --refusal-limit")
+	}
 	srv, err := web.New(web.Config{BaseURL: cfg.BaseURL, Assets: assets.FS, Surveys: cat, Logger: log,
-		SubmitRate: cfg.SubmitRate, TrustedProxies: cfg.TrustedProxies, TokenValidityDays: cfg.TokenValidityDays, Webhooks: sealer}, st)
+		AddressRefusals: web.RefusalLimit{Burst: cfg.AddressRefusals, PerHour: cfg.AddressRefusals},
+		KioskRefusals:   web.RefusalLimit{Burst: cfg.KioskRefusals, PerHour: 3 * cfg.KioskRefusals},
+		UploadLimit:     int64(cfg.UploadLimit) << 20,
+		TrustedProxies:  cfg.TrustedProxies, TokenValidityDays: cfg.TokenValidityDays, Webhooks: sealer}, st)
 	if err != nil {
 		return err
 	}

@@ -8,8 +8,9 @@ const (
 	RefusalUnknownToken   = "unknown_token"   // malformed, forged, revoked or unknown token
 	RefusalReusedToken    = "reused_token"    // the receipt was already answered
 	RefusalExpired        = "expired"         // the receipt is past its validity
-	RefusalRateLimited    = "rate_limited"    // too many submissions from one client address
+	RefusalRateLimited    = "rate_limited"    // the address or kiosk was held back after too many refusals
 	RefusalInvalidAnswers = "invalid_answers" // the form failed validation
+	RefusalEmptyForm      = "empty_form"      // nothing was chosen or typed
 	RefusalTooLarge       = "too_large"       // the body exceeded the limit
 )
 
@@ -22,4 +23,4 @@ type RefusalCount struct {
 
 // RefusalReasons lists every refusal reason.
 var RefusalReasons = []string{RefusalUnknownToken, RefusalReusedToken, RefusalExpired,
-	RefusalRateLimited, RefusalInvalidAnswers, RefusalTooLarge}
+	RefusalRateLimited, RefusalInvalidAnswers, RefusalEmptyForm, RefusalTooLarge}

@@ -25,6 +25,7 @@ import (
 type Label struct {
 	URL    string // what the QR code encodes, exactly: receipt.SurveyURL
 	Code   string // the short code printed beside it (receipt.Token.ShortCode)
+	Number string // the receipt's number (receipt.Number.Grouped), typed at kiosks; "" for none
 	Agency string // the agency's name
 }
 
@@ -146,24 +147,37 @@ func drawLabel(pdf *fpdf.Fpdf, name string, x, y float64, l Label, o Options) er
 	ty += 1
 	pdf.SetFont("dejavu", "", 7.5)
 	pdf.SetTextColor(40, 40, 40)
-	lines(pdf, tx, ty, tw, 3.2, pdf.SplitText(o.t("sheet.caption"), tw), 3)
+	bottom := y + LabelHeight - pad
+	captionLines := 3
+	if l.Number != "" { // the number takes the room of the caption's third line
+		captionLines = int((bottom - 13 - ty) / 3.2)
+	}
+	lines(pdf, tx, ty, tw, 3.2, pdf.SplitText(o.t("sheet.caption"), tw), max(captionLines, 1))
 
-	// The short code, on one line at the bottom: the largest size up to 9 pt that fits.
-	pdf.SetTextColor(0, 0, 0)
+	// The number, then the short code, each under its name at the bottom.
+	if l.Number != "" {
+		labelled(pdf, tx, bottom-7, tw, o.t("sheet.number"), l.Number)
+	}
+	labelled(pdf, tx, bottom-1.2, tw, o.t("sheet.short_code"), l.Code)
+	return nil
+}
+
+// labelled writes name in small grey type and below it, with its baseline at y, value in bold
+// on one line: the largest size up to 9 pt that fits the width w.
+func labelled(pdf *fpdf.Fpdf, x, y, w float64, name, value string) {
 	size := 9.0
 	for ; size > 5; size -= 0.25 {
 		pdf.SetFont("dejavu", "B", size)
-		if pdf.GetStringWidth(l.Code) <= tw {
+		if pdf.GetStringWidth(value) <= w {
 			break
 		}
 	}
 	pdf.SetFont("dejavu", "", 6)
 	pdf.SetTextColor(90, 90, 90)
-	pdf.Text(tx, y+LabelHeight-pad-5.2, o.t("sheet.short_code"))
+	pdf.Text(x, y-3.4, name)
 	pdf.SetFont("dejavu", "B", size)
 	pdf.SetTextColor(0, 0, 0)
-	pdf.Text(tx, y+LabelHeight-pad-1.2, l.Code)
-	return nil
+	pdf.Text(x, y, value)
 }
 
 // lines writes at most max of ls from (x, y) with line height h, an ellipsis ending the last

@@ -39,7 +39,7 @@ func testLabels(t *testing.T, n int, agency string) []Label {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[i] = Label{URL: u, Code: tok.ShortCode(), Agency: agency}
+		out[i] = Label{URL: u, Code: tok.ShortCode(), Number: receipt.NumberOf(tok).Grouped(), Agency: agency}
 	}
 	return out
 }
@@ -78,6 +78,12 @@ func TestRenderScans(t *testing.T) {
 			if !strings.Contains(text, l.Code) {
 				t.Errorf("the PDF text lacks the short code %s", l.Code)
 			}
+			if !strings.Contains(text, l.Number) {
+				t.Errorf("the PDF text lacks the number %s", l.Number)
+			}
+		}
+		if !strings.Contains(text, "Mã số:") {
+			t.Error("the PDF text lacks the number's name")
 		}
 	}
 }

@@ -265,7 +265,10 @@ type KioskSubmission struct {
 	Key string
 	// Token is the receipt answered, or "" for an answer without a receipt. A signed token
 	// is accepted (and its receipt created) as by AcceptSignedToken, under Policy.
-	Token  receipt.Token
+	Token receipt.Token
+	// Number, instead of Token, is the receipt number typed at the kiosk
+	// (FindReceiptByNumber).
+	Number receipt.Number
 	Policy TokenPolicy
 	// AnsweredAt is when the citizen submitted, by the kiosk's clock (answers may wait in
 	// its queue). Zero, more than a few minutes ahead or over 30 days old means now.
@@ -351,16 +354,19 @@ func kioskRecordFor(ctx context.Context, tx *sql.Tx, ks KioskSubmission, key str
 		at = now
 	}
 	rec := kioskRecord{Key: key, KioskID: ks.KioskID, AgencyID: agencyID, Channel: dataset.ChannelCounter, SubmittedAt: at, Submission: ks.Submission}
-	if ks.Token == "" {
+	if ks.Token == "" && ks.Number == "" {
 		if !allowAnon {
 			return kioskRecord{}, fmt.Errorf("store: kiosk %d takes no answers without a receipt: %w", ks.KioskID, auth.ErrForbidden)
 		}
 		return rec, checkAnonRate(ctx, tx, ks.KioskID, at)
 	}
 	var rc Receipt
-	if receipt.IsSigned(ks.Token) {
+	switch {
+	case ks.Number != "":
+		rc, err = findReceiptByNumberTx(ctx, tx, ks.Number.Hash(), now)
+	case receipt.IsSigned(ks.Token):
 		rc, err = acceptSigned(ctx, tx, ks.Token, ks.Policy, now)
-	} else {
+	default:
 		rc, err = findReceiptTx(ctx, tx, ks.Token.Hash())
 	}
 	if err != nil {

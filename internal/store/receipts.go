@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sipas/internal/calendar"
+	"sipas/internal/receipt"
 	"sipas/internal/report"
 )
 
@@ -26,7 +27,10 @@ type Receipt struct {
 
 // NewReceipt is what issuing a receipt needs.
 type NewReceipt struct {
-	TokenHash  string
+	TokenHash string
+	// NumberHash is the hash of the token's receipt.Number, so that a kiosk can open the
+	// receipt by its number; "" for none.
+	NumberHash string
 	AgencyCode string
 	Procedure  string
 	Channel    string // counter | online | postal
@@ -60,8 +64,9 @@ func createReceipt(ctx context.Context, tx *sql.Tx, nr NewReceipt, now time.Time
 		return Receipt{}, fmt.Errorf("store: create receipt: %w", err)
 	}
 	year := calendar.Year(now)
-	res, err := tx.ExecContext(ctx, `INSERT INTO receipts (token_hash, agency_id, procedure, channel, source, issued_at, year)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, nr.TokenHash, r.AgencyID, nr.Procedure, nr.Channel, nr.Source, formatTime(now), year)
+	res, err := tx.ExecContext(ctx, `INSERT INTO receipts (token_hash, number_hash, agency_id, procedure, channel, source, issued_at, year)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, nr.TokenHash, sql.NullString{String: nr.NumberHash, Valid: nr.NumberHash != ""},
+		r.AgencyID, nr.Procedure, nr.Channel, nr.Source, formatTime(now), year)
 	if err != nil {
 		return Receipt{}, fmt.Errorf("store: create receipt: %w", err)
 	}
@@ -100,6 +105,31 @@ func (s *Store) FindReceiptByTokenHash(ctx context.Context, hash string) (Receip
 		return Receipt{}, fmt.Errorf("store: find receipt: %w", err)
 	}
 	return r, nil
+}
+
+// ErrAmbiguousNumber is returned for a receipt number that more than one receipt issued
+// within receipt.NumberValidity has.
+var ErrAmbiguousNumber = errors.New("store: receipt number is ambiguous")
+
+// FindReceiptByNumber returns the receipt issued within receipt.NumberValidity whose number
+// hashes to hash: ErrNotFound when none has, ErrAmbiguousNumber when several have.
+func (s *Store) FindReceiptByNumber(ctx context.Context, hash string) (Receipt, error) {
+	return findReceiptByNumberTx(ctx, s.r, hash, s.now())
+}
+
+func findReceiptByNumberTx(ctx context.Context, tx querier, hash string, now time.Time) (Receipt, error) {
+	list, err := queryAll(ctx, tx, "find receipt by number", `SELECT `+receiptColumns+`
+		FROM receipts r JOIN agencies a ON a.id = r.agency_id WHERE r.number_hash = ? AND r.issued_at >= ? LIMIT 2`,
+		[]any{hash, formatTime(now.Add(-receipt.NumberValidity))}, scanReceipt)
+	switch {
+	case err != nil:
+		return Receipt{}, err
+	case len(list) == 0:
+		return Receipt{}, ErrNotFound
+	case len(list) > 1:
+		return Receipt{}, ErrAmbiguousNumber
+	}
+	return list[0], nil
 }
 
 // ResponseRates returns, per agency with sipas-issued receipts in the year, issued and

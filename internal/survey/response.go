@@ -27,6 +27,12 @@ func (r Response) Answered() int {
 	return n
 }
 
+// Empty reports whether nothing was chosen or typed: no question answered, no expectation,
+// no comment. An empty form is not an answer.
+func (r Response) Empty() bool {
+	return r.Answered() == 0 && len(r.Expectations) == 0 && strings.TrimSpace(r.Comment) == ""
+}
+
 // Message keys of validation errors; assets/i18n translates them.
 const (
 	ErrKeyChoose       = "error.choose_1_5"

@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"sipas/internal/receipt"
 	"sipas/internal/store/storetest"
@@ -31,46 +30,57 @@ func from(srv http.Handler, remote, path, body string, hdr ...string) *httptest.
 	return serve(srv, req)
 }
 
-func TestSubmitRateLimitPerAddress(t *testing.T) {
-	srv, _, q, _ := newLoggedServer(t, Config{SubmitRate: 2})
+func TestRefusalLimitPerAddress(t *testing.T) {
+	srv, st, q, _ := newLoggedServer(t, Config{AddressRefusals: RefusalLimit{Burst: 2}})
 	form := validForm(q, "").Encode()
 	for i := range 2 {
 		if rec := from(srv, "192.0.2.1:4000", "/s/"+unknownToken(t), form); rec.Code != http.StatusNotFound {
-			t.Fatalf("submission %d: %d, want 404 (unknown token, not yet limited)", i, rec.Code)
+			t.Fatalf("refusal %d: %d, want 404 (unknown token, not yet held back)", i, rec.Code)
 		}
 	}
 	rec := from(srv, "192.0.2.1:4001", "/s/"+unknownToken(t), form)
 	if rec.Code != http.StatusTooManyRequests {
-		t.Fatalf("third submission from one address: %d, want 429", rec.Code)
+		t.Fatalf("third refusal from one address: %d, want 429", rec.Code)
 	}
-	if rec.Header().Get("Retry-After") == "" {
-		t.Error("429 without Retry-After")
+	if got := rec.Header().Get("Retry-After"); got != "60" {
+		t.Errorf("429 with Retry-After %q, want 60 (the first backoff)", got)
 	}
 	// Without trusted proxies X-Forwarded-For is not believed: it cannot buy a new address.
 	if rec := from(srv, "192.0.2.1:4002", "/s/"+unknownToken(t), form, "X-Forwarded-For", "203.0.113.9"); rec.Code != http.StatusTooManyRequests {
 		t.Errorf("spoofed X-Forwarded-For: %d, want 429", rec.Code)
 	}
 	if rec := from(srv, "192.0.2.2:4000", "/s/"+unknownToken(t), form); rec.Code != http.StatusNotFound {
-		t.Errorf("another address: %d, want 404 (not limited)", rec.Code)
+		t.Errorf("another address: %d, want 404 (not held back)", rec.Code)
 	}
-	// Pages are not limited.
-	if rec := serve(srv, newRequest(http.MethodGet, "/s/"+unknownToken(t), "", "")); rec.Code != http.StatusNotFound {
-		t.Errorf("GET from the limited address: %d, want 404", rec.Code)
+	// Probing by GET is held back too; a citizen's valid receipt is not, page or answer.
+	get := newRequest(http.MethodGet, "/s/"+unknownToken(t), "", "")
+	get.RemoteAddr = "192.0.2.1:4003"
+	if rec := serve(srv, get); rec.Code != http.StatusTooManyRequests {
+		t.Errorf("GET of an unknown token from the held-back address: %d, want 429", rec.Code)
+	}
+	tok := storetest.MustCreateReceipt(t, st, "MG.STP")
+	get = newRequest(http.MethodGet, "/s/"+string(tok), "", "")
+	get.RemoteAddr = "192.0.2.1:4004"
+	if rec := serve(srv, get); rec.Code != http.StatusOK {
+		t.Errorf("GET of a valid receipt from the held-back address: %d, want 200", rec.Code)
+	}
+	if rec := from(srv, "192.0.2.1:4005", "/s/"+string(tok), form); rec.Code != http.StatusSeeOther {
+		t.Errorf("a valid answer from the held-back address: %d, want 303", rec.Code)
 	}
 }
 
-func TestSubmitRateLimitBehindTrustedProxy(t *testing.T) {
+func TestRefusalLimitBehindTrustedProxy(t *testing.T) {
 	_, proxy, _ := net.ParseCIDR("10.0.0.0/8")
-	srv, _, q, _ := newLoggedServer(t, Config{SubmitRate: 1, TrustedProxies: []*net.IPNet{proxy}})
+	srv, _, q, _ := newLoggedServer(t, Config{AddressRefusals: RefusalLimit{Burst: 1}, TrustedProxies: []*net.IPNet{proxy}})
 	form := validForm(q, "").Encode()
 	// Two citizens behind the proxy are two addresses.
 	for _, client := range []string{"203.0.113.1", "203.0.113.2"} {
 		if rec := from(srv, "10.0.0.5:5000", "/s/"+unknownToken(t), form, "X-Forwarded-For", client); rec.Code != http.StatusNotFound {
-			t.Errorf("first submission of %s: %d, want 404", client, rec.Code)
+			t.Errorf("first refusal of %s: %d, want 404", client, rec.Code)
 		}
 	}
 	if rec := from(srv, "10.0.0.5:5000", "/s/"+unknownToken(t), form, "X-Forwarded-For", "203.0.113.1"); rec.Code != http.StatusTooManyRequests {
-		t.Errorf("second submission of 203.0.113.1: %d, want 429", rec.Code)
+		t.Errorf("second refusal of 203.0.113.1: %d, want 429", rec.Code)
 	}
 	// A client cannot prepend its own X-Forwarded-For entries: the nearest untrusted one counts.
 	if rec := from(srv, "10.0.0.5:5000", "/s/"+unknownToken(t), form, "X-Forwarded-For", "198.51.100.1, 203.0.113.1"); rec.Code != http.StatusTooManyRequests {
@@ -78,12 +88,19 @@ func TestSubmitRateLimitBehindTrustedProxy(t *testing.T) {
 	}
 	// An untrusted peer's X-Forwarded-For is ignored.
 	if rec := from(srv, "192.0.2.7:5000", "/s/"+unknownToken(t), form, "X-Forwarded-For", "203.0.113.1"); rec.Code != http.StatusNotFound {
-		t.Errorf("untrusted peer: %d, want 404 (its own address is not limited yet)", rec.Code)
+		t.Errorf("untrusted peer: %d, want 404 (its own address is not held back yet)", rec.Code)
+	}
+	// One IPv6 subscriber is its /64: another address of the same /64 shares its budget.
+	if rec := from(srv, "10.0.0.5:5000", "/s/"+unknownToken(t), form, "X-Forwarded-For", "2001:db8:1:2::1"); rec.Code != http.StatusNotFound {
+		t.Errorf("first refusal of an IPv6 address: %d, want 404", rec.Code)
+	}
+	if rec := from(srv, "10.0.0.5:5000", "/s/"+unknownToken(t), form, "X-Forwarded-For", "2001:db8:1:2:aaaa::9"); rec.Code != http.StatusTooManyRequests {
+		t.Errorf("the same /64 again: %d, want 429", rec.Code)
 	}
 }
 
 func TestRefusalsAreCounted(t *testing.T) {
-	srv, st, q, _ := newLoggedServer(t, Config{SubmitRate: 100})
+	srv, st, q, _ := newLoggedServer(t, Config{})
 	key := storetest.MustCreateAPIKey(t, st)
 	tok := storetest.MustCreateReceipt(t, st, "MG.STP")
 	valid := validForm(q, "tốt").Encode()
@@ -111,18 +128,11 @@ func TestRefusalsAreCounted(t *testing.T) {
 			t.Errorf("%s %.20s: %d, want %d", s.method, s.path, rec.Code, s.want)
 		}
 	}
-	got, err := st.Refusals(t.Context(), time.Now().Add(-48*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	counts := map[string]int64{}
-	for _, r := range got {
-		counts[r.Reason] += r.Count
-	}
+	counts := refusalCounts(t, st)
 	want := map[string]int64{receipt.RefusalUnknownToken: 3, receipt.RefusalInvalidAnswers: 1, receipt.RefusalTooLarge: 1, receipt.RefusalReusedToken: 1}
 	for reason, n := range want {
 		if counts[reason] != n {
-			t.Errorf("refusals[%s] = %d, want %d (all: %v)", reason, counts[reason], n, got)
+			t.Errorf("refusals[%s] = %d, want %d (all: %v)", reason, counts[reason], n, counts)
 		}
 	}
 	if len(counts) != len(want) {

@@ -81,6 +81,7 @@ type receiptRequest struct {
 type receiptResponse struct {
 	Token     string `json:"token"`
 	ShortCode string `json:"short_code"`
+	Number    string `json:"number"` // receipt.Number, grouped, for kiosks without a camera
 	URL       string `json:"url"`
 	QRPNG     string `json:"qr_png"`
 	QRSVG     string `json:"qr_svg"`
@@ -118,7 +119,7 @@ func (s *Server) handleReceiptCreate(c echo.Context) error {
 		return err
 	}
 	list, err := s.store.CreateReceipts(c.Request().Context(), []store.NewReceipt{{
-		TokenHash: tok.Hash(), AgencyCode: req.Agency, Procedure: req.Procedure, Channel: req.Channel, Source: "api",
+		TokenHash: tok.Hash(), NumberHash: receipt.NumberOf(tok).Hash(), AgencyCode: req.Agency, Procedure: req.Procedure, Channel: req.Channel, Source: "api",
 	}})
 	if errors.Is(err, store.ErrNotFound) {
 		return errUnknownAgency(req.Agency)
@@ -131,7 +132,7 @@ func (s *Server) handleReceiptCreate(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, receiptResponse{
-		Token: string(tok), ShortCode: tok.ShortCode(), URL: u,
+		Token: string(tok), ShortCode: tok.ShortCode(), Number: receipt.NumberOf(tok).Grouped(), URL: u,
 		QRPNG: "/api/v1/receipts/" + string(tok) + "/qr.png", QRSVG: "/api/v1/receipts/" + string(tok) + "/qr.svg",
 		Agency: list[0].AgencyCode, Channel: list[0].Channel,
 	})

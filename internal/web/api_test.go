@@ -23,6 +23,7 @@ var jsonHeaders = map[string]string{"Content-Type": "application/json", "Authori
 type receiptResponseBody struct {
 	Token     string `json:"token"`
 	ShortCode string `json:"short_code"`
+	Number    string `json:"number"`
 	URL       string `json:"url"`
 	QRPNG     string `json:"qr_png"`
 	QRSVG     string `json:"qr_svg"`
@@ -72,6 +73,14 @@ func wantReceiptCreated(channel string) func(*testing.T, *testServer, fixture, *
 		}
 		if got, want := got.ShortCode, tok.ShortCode(); got != want {
 			t.Errorf("short_code = %q, want %q", got, want)
+		}
+		if got, want := got.Number, receipt.NumberOf(tok).Grouped(); got != want || len(got) != 14 {
+			t.Errorf("number = %q, want %q", got, want)
+		}
+		if n, err := receipt.ParseNumber(got.Number); err != nil {
+			t.Errorf("number %q does not parse: %v", got.Number, err)
+		} else if rc, err := ts.st.FindReceiptByNumber(t.Context(), n.Hash()); err != nil || rc.AgencyCode != testAgency {
+			t.Errorf("the receipt does not open by its number: %v", err)
 		}
 		rc, err := ts.st.FindReceiptByTokenHash(t.Context(), tok.Hash())
 		if err != nil {

@@ -27,6 +27,7 @@ type dataPage struct {
 	Crosswalk   []successorGroup
 	Errors      []string
 	Result      string
+	UploadMiB   int64 // the largest file taken (Config.UploadLimit)
 }
 
 // successorGroup is one of today's units and the former units whose receipts it took over,
@@ -51,7 +52,7 @@ func (s *Server) handleDataShow(kind string) echo.HandlerFunc {
 
 func (s *Server) renderData(c echo.Context, kind string, status int, errs []string, result string) error {
 	ctx := c.Request().Context()
-	p := dataPage{adminPage: s.newAdminPage(c, "data."+kind), Kind: kind, Errors: errs, Result: result}
+	p := dataPage{adminPage: s.newAdminPage(c, "data."+kind), Kind: kind, Errors: errs, Result: result, UploadMiB: s.cfg.UploadLimit >> 20}
 	var err error
 	switch kind {
 	case "agencies":
@@ -116,20 +117,15 @@ func shareText(loc *i18n.Locale, share float64) string {
 // all-or-nothing import as the CLI, every bad row listed with its line and column.
 func (s *Server) handleDataUpload(kind string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		fh, err := c.FormFile("file")
+		name, f, err := s.uploadedFile(c, "file") // streamed from the connection (uploads.go)
 		if err != nil {
 			return s.renderData(c, kind, statusOf(fault.Invalid), []string{s.msgs.T(s.lang(c), "data.need_file")}, "")
 		}
-		f, err := fh.Open()
-		if err != nil {
-			return err
-		}
-		defer f.Close()
 		q, err := s.surveys.Get(survey.DefaultID)
 		if err != nil {
 			return err
 		}
-		res, err := s.store.ImportFile(c.Request().Context(), q, kind, fh.Filename, f)
+		res, err := s.store.ImportFile(c.Request().Context(), q, kind, name, f)
 		var derrs dataset.Errors
 		if errors.As(err, &derrs) {
 			// The user's mistakes, each as FILE:LINE:COLUMN: what is wrong.
@@ -142,7 +138,7 @@ func (s *Server) handleDataUpload(kind string) echo.HandlerFunc {
 		if err != nil {
 			return err // sipas's own failure: 500, logged, never shown
 		}
-		s.audit(c, "import."+kind, fmt.Sprintf("%s: %s", fh.Filename, res))
+		s.audit(c, "import."+kind, fmt.Sprintf("%s: %s", name, res))
 		return s.renderData(c, kind, http.StatusOK, nil, res.String())
 	}
 }

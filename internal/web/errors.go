@@ -59,6 +59,8 @@ type sentinel struct {
 // sentinels are the domain errors that are not internal, first match wins. A new sentinel
 // is a row here.
 var sentinels = []sentinel{
+	{receipt.ErrMistyped, fault.NotFound, "mistyped", "mistyped"},
+	{store.ErrAmbiguousNumber, fault.NotFound, "ambiguous_number", "ambiguous"},
 	{receipt.ErrInvalidToken, fault.NotFound, "", ""},
 	{receipt.ErrForged, fault.NotFound, "", ""},
 	{receipt.ErrRevoked, fault.NotFound, "", ""},
@@ -70,6 +72,7 @@ var sentinels = []sentinel{
 	{errKioskDevice, fault.Forbidden, "", "kioskdevice"},
 	{auth.ErrForbidden, fault.Forbidden, "", ""},
 	{store.ErrRateLimited, fault.RateLimited, "", ""},
+	{errHeldBack, fault.RateLimited, "", "heldback"},
 	{store.ErrClosed, fault.Unavailable, "", ""},
 }
 
@@ -149,12 +152,15 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	var fe *formError
 	if errors.As(err, &fe) {
-		s.refused(c, receipt.RefusalInvalidAnswers)
-		s.writeFailure(fe.render(a.status))
+		status, notice := a.status, fe.notice
+		if fe.reason != "" && s.refuse(c, fe.reason) > 0 {
+			status, notice = http.StatusTooManyRequests, noticeHeldBack
+		}
+		s.writeFailure(gzipLater(func(echo.Context) error { return fe.render(status, notice) })(c))
 		return
 	}
-	if reason := refusalOf(c, a.fault.Kind); reason != "" {
-		s.refused(c, reason)
+	if reason := refusalOf(c, err, a.fault.Kind); reason != "" && s.refuse(c, reason) > 0 {
+		a = classify(errHeldBack)
 	}
 	if a.status == http.StatusUnauthorized && strings.HasPrefix(c.Request().URL.Path, "/api/") {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="sipas"`)
@@ -231,22 +237,50 @@ func errInvalid(code string, args ...any) *fault.Error {
 // errUnknownAgency is an agency code that no agency has.
 func errUnknownAgency(code string) *fault.Error { return errInvalid("unknown_agency", code) }
 
-// formError is a citizen form refused by validation: the Invalid fault "invalid_answers",
-// counted as a refusal by handleError, and render answers it with the form again in the
-// status of that fault's kind, each error next to its field.
+// formError is a citizen's form that was not stored: refused (invalid, empty, too large) or
+// stopped by a failure of sipas (busy, broken). handleError counts and charges its refusal
+// reason, if it has one (a failure of sipas is not the citizen's), and render answers with
+// the form again, filled in as it was sent, in the status of its fault (429 when the client
+// is held back), with the catalogue sentence notice above it and each field's error beside
+// the field: nothing the citizen typed is lost.
 type formError struct {
-	f      *fault.Error
-	render func(status int) error
+	err    error
+	reason string
+	notice string
+	render func(status int, notice string) error
 }
 
-func newFormError(verrs survey.ValidationErrors, render func(status int) error) *formError {
-	return &formError{fault.New(fault.Invalid, "invalid_answers", fieldList(verrs)), render}
+// noticeHeldBack is the sentence above a refused form whose client is held back (limits.go).
+const noticeHeldBack = "survey.notice_held_back"
+
+func newFormError(verrs survey.ValidationErrors, render func(status int, notice string) error) *formError {
+	return &formError{fault.New(fault.Invalid, "invalid_answers", fieldList(verrs)), receipt.RefusalInvalidAnswers, "survey.errors_title", render}
 }
 
-func (e *formError) Error() string { return e.f.Error() }
+// emptyFormError is a form with nothing chosen or typed: not an answer, and the receipt stays
+// open.
+func emptyFormError(render func(status int, notice string) error) *formError {
+	return &formError{fault.New(fault.Invalid, "empty_form"), receipt.RefusalEmptyForm, "survey.notice_empty", render}
+}
 
-// Unwrap makes the form error the fault it is.
-func (e *formError) Unwrap() error { return e.f }
+// tooLargeFormError is a form over the body limit, shown again with what fitted.
+func tooLargeFormError(render func(status int, notice string) error) *formError {
+	return &formError{fault.New(fault.TooLarge, "too_large"), receipt.RefusalTooLarge, "survey.notice_too_large", render}
+}
+
+// storeFormError is a valid form that could not be stored: sipas busy (503) or failing (500).
+func storeFormError(err error, render func(status int, notice string) error) *formError {
+	notice := "survey.notice_failed"
+	if k := classify(err).fault.Kind; k == fault.Unavailable || k == fault.RateLimited {
+		notice = "survey.notice_busy"
+	}
+	return &formError{err, "", notice, render}
+}
+
+func (e *formError) Error() string { return e.err.Error() }
+
+// Unwrap makes the form error the fault (or failure) it is.
+func (e *formError) Unwrap() error { return e.err }
 
 // fieldList lists the fields of validation errors: "A1, E0".
 func fieldList(v survey.ValidationErrors) string {
@@ -258,12 +292,22 @@ func fieldList(v survey.ValidationErrors) string {
 	return strings.Join(keys, ", ")
 }
 
-// refusalOf names the refusal a citizen's attempt on /s/:token met, or "" when it was not
-// one: every refused submission, and on the survey page only unknown or forged tokens (token
-// probing); an answered receipt reopened by its citizen is not an attack.
-func refusalOf(c echo.Context, k fault.Kind) string {
-	if c.Path() != "/s/:token" {
+// codeRoutes are the routes where a citizen presents a receipt's code: the survey, and the
+// kiosk's code, survey and queue.
+var codeRoutes = map[string]bool{"/s/:token": true, "/kiosk/start": true, "/kiosk/submit": true,
+	"/kiosk/api/check": true, "/kiosk/api/submit": true}
+
+// refusalOf names the refusal a citizen's attempt met, or "" when it was not one: every
+// refused code or body posted to a code route, and on the survey page only unknown or forged
+// tokens (token probing). An answered receipt reopened by its citizen is not an attack, nor
+// is a receipt number with a wrong check digit (a typing mistake, caught before any lookup)
+// or one that more than one receipt has.
+func refusalOf(c echo.Context, err error, k fault.Kind) string {
+	if !codeRoutes[c.Path()] || errors.Is(err, receipt.ErrMistyped) || errors.Is(err, store.ErrAmbiguousNumber) {
 		return ""
+	}
+	if f, ok := fault.As(err); ok && f.Code == "empty_form" {
+		return receipt.RefusalEmptyForm
 	}
 	post := c.Request().Method == http.MethodPost
 	switch {
@@ -275,15 +319,16 @@ func refusalOf(c echo.Context, k fault.Kind) string {
 		return receipt.RefusalReusedToken
 	case k == fault.Gone:
 		return receipt.RefusalExpired
-	case k == fault.RateLimited:
-		return receipt.RefusalRateLimited
 	case k == fault.TooLarge:
 		return receipt.RefusalTooLarge
-	case k == fault.Malformed, k == fault.Unsupported:
-		return receipt.RefusalInvalidAnswers // not a form at all
+	case k == fault.Malformed, k == fault.Unsupported, k == fault.Invalid:
+		return receipt.RefusalInvalidAnswers // not a form at all, or not a valid one
 	}
 	return ""
 }
+
+// errHeldBack answers a refusal from a client held back by its refusal limit (limits.go).
+var errHeldBack = errors.New("web: too many refused attempts from this client")
 
 func isCitizenPath(p string) bool {
 	return strings.HasPrefix(p, "/s/") || strings.HasPrefix(p, "/kiosk")

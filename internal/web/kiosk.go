@@ -100,6 +100,7 @@ type kioskPage struct {
 	Values     map[string]int
 	Chosen     map[string]bool
 	Comment    string
+	Notice     string // catalogue key of the sentence above a form shown again
 	DoneAfter  int
 }
 
@@ -138,18 +139,22 @@ func (s *Server) handleKioskStart(c echo.Context) error {
 }
 
 // kioskError answers a refused code or answer on the plain-form path with the start screen
-// and the refusal, in the status the one error table gives it: a kiosk has no back button.
+// and the refusal, in the status the one error table gives it (429 when the kiosk or its
+// address is held back, limits.go): a kiosk has no back button.
 func (s *Server) kioskError(c echo.Context, err error, code string) error {
 	k := classify(err)
 	if k.fault.Kind == fault.Internal {
 		return err
+	}
+	if reason := refusalOf(c, err, k.fault.Kind); reason != "" && s.refuse(c, reason) > 0 {
+		k = classify(errHeldBack)
 	}
 	p, perr := s.newKioskPage(c, false)
 	if perr != nil {
 		return perr
 	}
 	p.Error = k.page
-	if k.status == http.StatusNotFound {
+	if k.status == http.StatusNotFound && !errors.Is(err, store.ErrAmbiguousNumber) {
 		p.Code = code // a typo to correct; a used or expired code is not left on the screen
 	}
 	return s.render(c, k.status, "kiosk.html", p)
@@ -167,19 +172,41 @@ func (s *Server) handleKioskBegin(c echo.Context) error {
 		}
 	} else {
 		code := strings.TrimSpace(form.Get("code"))
-		tok, rc, err := s.openReceipt(c, code)
+		ref, rc, err := s.kioskReceipt(c, code)
 		if err != nil {
 			return s.kioskError(c, err, code)
 		}
-		p.Receipt, p.AgencyName = string(tok), rc.AgencyName
+		p.Receipt, p.AgencyName = ref, rc.AgencyName
 	}
 	p.Key = newFormKey()
 	return s.render(c, http.StatusOK, "kiosk_survey.html", p)
 }
 
+// kioskReceipt opens the receipt of a code typed or scanned at a kiosk: a token, as
+// openReceipt, or a receipt number (receipt.Number), which only kiosks take. It returns the
+// code in canonical form, which the survey form carries back.
+func (s *Server) kioskReceipt(c echo.Context, code string) (string, store.Receipt, error) {
+	if !receipt.LooksLikeNumber(code) {
+		tok, rc, err := s.openReceipt(c, code)
+		return string(tok), rc, err
+	}
+	n, err := receipt.ParseNumber(code)
+	if err == nil {
+		err = s.numberGate(c)
+	}
+	if err != nil {
+		return "", store.Receipt{}, err
+	}
+	rc, err := s.store.FindReceiptByNumber(c.Request().Context(), n.Hash())
+	if err == nil && rc.Answered {
+		err = receipt.ErrAlreadyUsed
+	}
+	return string(n), rc, err
+}
+
 // kioskForm reads a kiosk's posted form and starts the page that answers it.
 func (s *Server) kioskForm(c echo.Context) (url.Values, kioskPage, error) {
-	form, err := parseForm(c)
+	form, err := s.readForm(c)
 	if err != nil {
 		return nil, kioskPage{}, err
 	}
@@ -209,9 +236,8 @@ func (s *Server) handleKioskSubmit(c echo.Context) error {
 		return errBadRequest("invalid_key").Say("fault.kiosk_form_key")
 	}
 	resp, verrs := p.Survey.ParseForm(form, kioskFieldsIgnored...)
-	if verrs != nil {
-		p.Errors, p.Values, p.Chosen, p.Comment = verrs, formValues(p.Survey, form), formChosen(p.Survey, form), form.Get("comment")
-		return s.render(c, statusOf(fault.Invalid), "kiosk_survey.html", p)
+	if verrs != nil || resp.Empty() {
+		return s.kioskFormAgain(c, p, form, verrs)
 	}
 	if _, err := s.submitKiosk(c, p.Kiosk, p.Survey, p.Key, p.Receipt, time.Time{}, resp); err != nil {
 		return s.kioskError(c, err, "")
@@ -219,19 +245,42 @@ func (s *Server) handleKioskSubmit(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/kiosk/done"+p.Query)
 }
 
+// kioskFormAgain answers a refused plain kiosk form (invalid, or empty) with the form again,
+// filled in as sent: 422, or 429 when the kiosk or its address is held back.
+func (s *Server) kioskFormAgain(c echo.Context, p kioskPage, form url.Values, verrs survey.ValidationErrors) error {
+	reason, status := receipt.RefusalInvalidAnswers, statusOf(fault.Invalid)
+	p.Errors, p.Notice = verrs, "survey.errors_title"
+	if verrs == nil {
+		reason, p.Notice = receipt.RefusalEmptyForm, "survey.notice_empty"
+	}
+	if s.refuse(c, reason) > 0 {
+		status, p.Notice = http.StatusTooManyRequests, noticeHeldBack
+	}
+	p.Values, p.Chosen, p.Comment = formValues(p.Survey, form), formChosen(p.Survey, form), strings.ToValidUTF8(form.Get(survey.FormFieldComment), "")
+	return s.render(c, status, "kiosk_survey.html", p)
+}
+
 // submitKiosk stores one validated kiosk answer.
 func (s *Server) submitKiosk(c echo.Context, k store.Kiosk, q *survey.Questionnaire, key, code string, at time.Time, resp survey.Response) (store.KioskResult, error) {
 	var tok receipt.Token
-	if code != "" {
-		var err error
-		if tok, err = receipt.ParseToken(code); err != nil {
-			return store.KioskResult{}, err
-		}
-	} else if !k.AllowWithoutReceipt {
+	var num receipt.Number
+	var err error
+	switch {
+	case code == "" && !k.AllowWithoutReceipt:
 		return store.KioskResult{}, auth.ErrForbidden
+	case code == "":
+	case receipt.LooksLikeNumber(code):
+		if num, err = receipt.ParseNumber(code); err == nil {
+			err = s.numberGate(c)
+		}
+	default:
+		tok, err = receipt.ParseToken(code)
+	}
+	if err != nil {
+		return store.KioskResult{}, err
 	}
 	return s.store.SubmitKioskResponse(c.Request().Context(), store.KioskSubmission{
-		KioskID: k.ID, Key: key, Token: tok, Policy: s.tokenPolicy(), AnsweredAt: at,
+		KioskID: k.ID, Key: key, Token: tok, Number: num, Policy: s.tokenPolicy(), AnsweredAt: at,
 		Submission: store.Submission{
 			SurveyID: q.ID, SurveyVersion: q.Version, Source: "kiosk",
 			Answers:      survey.EncodeAnswers(q.Codes(), resp.Answers),
@@ -262,11 +311,11 @@ func (s *Server) handleKioskCheck(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	_, rc, err := s.openReceipt(c, req.Receipt)
+	ref, rc, err := s.kioskReceipt(c, strings.TrimSpace(req.Receipt))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "agency": rc.AgencyName})
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "agency": rc.AgencyName, "receipt": ref})
 }
 
 // kioskSubmitRequest is the body of POST /kiosk/api/submit: one answer from kiosk.js's queue.
@@ -308,6 +357,9 @@ func (s *Server) handleKioskAPISubmit(c echo.Context) error {
 	resp, verrs := q.ParseForm(req.form(q))
 	if verrs != nil {
 		return errInvalid("invalid_answers", fieldList(verrs))
+	}
+	if resp.Empty() {
+		return errInvalid("empty_form")
 	}
 	res, err := s.submitKiosk(c, k, q, req.Key, strings.TrimSpace(req.Receipt), at, resp)
 	if err != nil {
@@ -355,7 +407,7 @@ func (s *Server) handleKioskEnrolShow(c echo.Context) error {
 // handleKioskEnrol handles "POST /kiosk/enrol": a valid code (single use, 24 h) gives this
 // browser the kiosk's device cookie; 403 and the form again otherwise.
 func (s *Server) handleKioskEnrol(c echo.Context) error {
-	form, err := parseForm(c)
+	form, err := s.readForm(c)
 	if err != nil {
 		return err
 	}

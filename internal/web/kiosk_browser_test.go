@@ -28,9 +28,9 @@ import (
 
 // kioskBrowser starts a headless Chromium and returns a tab, and the JavaScript errors the
 // pages raised (checked when the test ends).
-func kioskBrowser(t *testing.T, timeout time.Duration) context.Context {
+func kioskBrowser(t *testing.T, timeout time.Duration, opts ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
-	tab := readback.Browser(t, timeout, chromedp.WindowSize(1024, 768))
+	tab := readback.Browser(t, timeout, append([]chromedp.ExecAllocatorOption{chromedp.WindowSize(1024, 768)}, opts...)...)
 	if err := chromedp.Do(tab, chromedp.EmulateViewport(1024, 768, chromedp.EmulateTouch)); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}

@@ -51,7 +51,7 @@ const formType = "application/x-www-form-urlencoded"
 // A whole citizen and machine flow, with refusals and an internal error, logged as JSON: no
 // token (in any of its forms), token hash, API key, password or comment may appear in the log.
 func TestLogsLeakNoSecrets(t *testing.T) {
-	srv, st, q, logs := newLoggedServer(t, Config{SubmitRate: 3})
+	srv, st, q, logs := newLoggedServer(t, Config{AddressRefusals: RefusalLimit{Burst: 2}})
 	key := storetest.MustCreateAPIKey(t, st)
 	const comment = "Cán bộ Nguyễn Văn Bí mật hướng dẫn rất tận tình 7f3a9c"
 	const password = "correct-horse-battery-staple-91"

@@ -7,11 +7,9 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"golang.org/x/time/rate"
 
 	"sipas/internal/receipt"
 	"sipas/internal/store"
@@ -115,24 +113,4 @@ func (s *Server) refused(c echo.Context, reason string) {
 	if err := s.store.CountRefusal(c.Request().Context(), reason); err != nil {
 		s.log.Error("count refusal", "err", err, "reason", reason)
 	}
-}
-
-// submitLimit is the per-client-address limit on POST /s/:token: Config.SubmitRate
-// submissions a minute on average, as many at once. None when SubmitRate is 0. The address is
-// c.RealIP(), which reads X-Forwarded-For only from Config.TrustedProxies (see New).
-func (s *Server) submitLimit() []echo.MiddlewareFunc {
-	if s.cfg.SubmitRate <= 0 {
-		return nil
-	}
-	per := float64(s.cfg.SubmitRate) / 60
-	return []echo.MiddlewareFunc{middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(per), Burst: s.cfg.SubmitRate, ExpiresIn: 3 * time.Minute,
-		}),
-		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
-		DenyHandler: func(c echo.Context, _ string, err error) error {
-			c.Response().Header().Set("Retry-After", strconv.Itoa(int(1/per)+1))
-			return &echo.HTTPError{Code: http.StatusTooManyRequests, Message: "rate limit exceeded", Internal: err}
-		},
-	})}
 }

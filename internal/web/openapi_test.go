@@ -147,7 +147,7 @@ func TestContractCatchesDrift(t *testing.T) {
 		ok                 bool
 	}{
 		{"receipt as documented", "POST", "/api/v1/receipts", 201, jsonHeader,
-			`{"token":"7X065B0DXDT6RDNR","short_code":"7X06-5B0D-XDT6-RDNR","url":"HTTPS://X/S/7X065B0DXDT6RDNR","qr_png":"/a","qr_svg":"/b","agency":"A","channel":"counter"}`, true},
+			`{"token":"7X065B0DXDT6RDNR","short_code":"7X06-5B0D-XDT6-RDNR","number":"1927 9925 8017","url":"HTTPS://X/S/7X065B0DXDT6RDNR","qr_png":"/a","qr_svg":"/b","agency":"A","channel":"counter"}`, true},
 		{"receipt without its url", "POST", "/api/v1/receipts", 201, jsonHeader,
 			`{"token":"7X065B0DXDT6RDNR","short_code":"x","qr_png":"/a","qr_svg":"/b","agency":"A","channel":"counter"}`, false},
 		{"receipt with an undocumented field", "POST", "/api/v1/receipts", 201, jsonHeader,

@@ -75,6 +75,7 @@ func (s *Server) funcs() template.FuncMap {
 		"defaultLang": func() string { return s.msgs.Default().Code },
 		"ratio":       func(a, b int) float64 { return float64(a) / float64(b) },
 		"sub":         func(a, b int) int { return a - b },
+		"inc":         func(i int) int { return i + 1 },
 		"upper":       strings.ToUpper,
 		// levels and channels are the one lists of dataset, for the filter forms.
 		"levels":   func() []string { return dataset.Levels },

@@ -28,14 +28,28 @@ func (s *Server) middleware(e *echo.Echo) {
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLogger())
 	e.Use(s.observe) // metrics.go: counts every request with the status actually sent
+	if len(s.cfg.TrustedProxies) == 0 {
+		e.Use(s.warnUntrustedXFF)
+	}
 	e.Use(secureHeaders)
-	e.Use(middleware.BodyLimit(byteSize(s.cfg.BodyLimit)))
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024,
-		// A submission is answered with a redirect; readying a gzip writer for every one cost a
-		// sixth of the write path's CPU.
-		Skipper: func(c echo.Context) bool { return c.Request().Method == http.MethodPost && c.Path() == "/s/:token" },
-	}))
+	e.Use(s.bodyLimit()) // uploads.go: uploads large and streamed, forms read within the limit
+	cfg := gzipConfig
+	// A submission is answered with a redirect; readying a gzip writer for every one cost a
+	// sixth of the write path's CPU. A refused one is compressed by handleError (gzipLater).
+	cfg.Skipper = isSubmission
+	e.Use(middleware.GzipWithConfig(cfg))
 }
+
+// gzipConfig is how pages are compressed.
+var gzipConfig = middleware.GzipConfig{Level: 5, MinLength: 1024}
+
+func isSubmission(c echo.Context) bool {
+	return c.Request().Method == http.MethodPost && c.Path() == "/s/:token"
+}
+
+// gzipLater compresses an answer written by write on a route the gzip middleware skipped: a
+// refused submission, which is the whole form again.
+var gzipLater = middleware.GzipWithConfig(gzipConfig)
 
 // citizenRoutes are the citizens' survey, and the service's own endpoints.
 func (s *Server) citizenRoutes(e *echo.Echo) {
@@ -47,7 +61,7 @@ func (s *Server) citizenRoutes(e *echo.Echo) {
 
 	// Citizens: the survey of one receipt. /S/… from uppercase QR codes is folded in ServeHTTP.
 	e.GET("/s/:token", s.handleSurveyShow)
-	e.POST("/s/:token", s.handleSurveySubmit, s.submitLimit()...)
+	e.POST("/s/:token", s.handleSurveySubmit) // never rate-limited: refusals are (limits.go)
 	e.GET("/thanks", s.handleThanks)
 }
 
@@ -94,7 +108,7 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 	reader.GET("/communes", s.handleCommunes)
 	in.POST("/comments/:id", s.handleCommentModerate, can(auth.PermModerate))
 	data := in.Group("", can(auth.PermManageData))
-	for _, kind := range []string{"agencies", "populations", "aggregates", "crosswalk"} {
+	for _, kind := range []string{"agencies", "populations", "responses", "aggregates", "crosswalk"} {
 		data.GET("/"+kind, s.handleDataShow(kind))
 		data.POST("/"+kind+"/upload", s.handleDataUpload(kind))
 	}

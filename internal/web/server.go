@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
 
@@ -29,14 +30,19 @@ type Config struct {
 	Assets  fs.FS // templates/, static/, i18n/
 	Surveys survey.Catalog
 	Logger  *slog.Logger
-	// BodyLimit caps request bodies (bytes); 0 means 64 KiB, plenty for a 1,000-character comment.
+	// BodyLimit caps request bodies (bytes) but data uploads; 0 means DefaultBodyLimit.
 	BodyLimit int64
-	// SubmitRate limits POST /s/:token per client address, in submissions a minute (as many
-	// may come at once); 0 means no limit.
-	SubmitRate int
+	// UploadLimit caps the CSV files of the data pages (bytes), which are streamed to the
+	// parser; 0 means DefaultUploadLimit.
+	UploadLimit int64
+	// AddressRefusals and KioskRefusals limit the refused citizen attempts of one client
+	// address and of one kiosk (limits.go); zero values mean DefaultAddressRefusals and
+	// DefaultKioskRefusals. Valid answers are never limited.
+	AddressRefusals, KioskRefusals RefusalLimit
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed. The client
-	// address (rate limit, login throttling) is the nearest address in X-Forwarded-For that is
-	// not one of them; with none, it is the TCP peer and X-Forwarded-For is ignored.
+	// address (refusal limits, login throttling) is the nearest address in X-Forwarded-For
+	// that is not one of them; with none, it is the TCP peer and X-Forwarded-For is ignored
+	// (and the first request that carries one is logged as a warning).
 	TrustedProxies []*net.IPNet
 	// TokenValidityDays is how many days after its minting date a signed (offline-minted)
 	// token may be opened; 0 means store.DefaultTokenValidityDays.
@@ -62,7 +68,16 @@ type Server struct {
 	fonts   fs.FS             // Assets/fonts, for the PDFs
 	metrics *metrics          // GET /metrics (metrics.go)
 	openAPI []byte            // GET /api/v1/openapi.json (openapi.go)
+	limits  limits            // refusal limits (limits.go)
+	xffSeen atomic.Bool       // an X-Forwarded-For without trusted proxies was logged
 }
+
+// The default body limits. 64 KiB holds a survey form with a 1,000-character comment many
+// times over; 64 MiB holds a responses CSV of some 300,000 answers with comments.
+const (
+	DefaultBodyLimit   = 64 << 10
+	DefaultUploadLimit = 64 << 20
+)
 
 // New builds the server: templates and catalogues are parsed now, so a broken asset stops the
 // service at start rather than on a citizen's phone.
@@ -71,7 +86,10 @@ func New(cfg Config, st *store.Store) (*Server, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.BodyLimit == 0 {
-		cfg.BodyLimit = 64 << 10
+		cfg.BodyLimit = DefaultBodyLimit
+	}
+	if cfg.UploadLimit == 0 {
+		cfg.UploadLimit = DefaultUploadLimit
 	}
 	if cfg.Webhooks == nil {
 		cfg.Webhooks, _ = webhook.NewSealer(webhook.NewKey())
@@ -105,6 +123,7 @@ func New(cfg Config, st *store.Store) (*Server, error) {
 	s.e.HTTPErrorHandler = s.handleError
 	s.e.IPExtractor = clientIP(cfg.TrustedProxies)
 	s.metrics = newMetrics(st)
+	s.limits = newLimits(cfg)
 	s.routes()
 	return s, nil
 }
@@ -131,6 +150,18 @@ func clientIP(trusted []*net.IPNet) echo.IPExtractor {
 		opts = append(opts, echo.TrustIPRange(n))
 	}
 	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// warnUntrustedXFF logs, once, a request that carries X-Forwarded-For while no proxy is
+// trusted: sipas is then behind a proxy it was not told about, and every citizen behind it
+// has the proxy's address (one refusal budget, one sign-in throttle for all).
+func (s *Server) warnUntrustedXFF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().Header.Get(echo.HeaderXForwardedFor) != "" && s.xffSeen.CompareAndSwap(false, true) {
+			s.log.Warn("requests carry X-Forwarded-For but no trusted proxy is configured: every client behind the proxy shares its address; set --trusted-proxies to the proxy's address")
+		}
+		return next(c)
+	}
 }
 
 // errNoRoute is returned for paths that do not exist.

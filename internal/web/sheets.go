@@ -41,7 +41,7 @@ func (s *Server) stickerSheet(c echo.Context, agency string, count int, l *i18n.
 			return nil, err
 		}
 		toks[i] = tok
-		list[i] = store.NewReceipt{TokenHash: tok.Hash(), AgencyCode: agency, Channel: dataset.ChannelCounter, Source: "sheet"}
+		list[i] = store.NewReceipt{TokenHash: tok.Hash(), NumberHash: receipt.NumberOf(tok).Hash(), AgencyCode: agency, Channel: dataset.ChannelCounter, Source: "sheet"}
 	}
 	issued, err := s.store.CreateReceipts(c.Request().Context(), list)
 	if err != nil {
@@ -53,7 +53,7 @@ func (s *Server) stickerSheet(c echo.Context, agency string, count int, l *i18n.
 		if err != nil {
 			return nil, err
 		}
-		labels[i] = sheet.Label{URL: u, Code: tok.ShortCode(), Agency: issued[i].AgencyName}
+		labels[i] = sheet.Label{URL: u, Code: tok.ShortCode(), Number: receipt.NumberOf(tok).Grouped(), Agency: issued[i].AgencyName}
 	}
 	var buf bytes.Buffer
 	if err := sheet.Render(c.Request().Context(), &buf, s.fonts, labels, sheet.Options{L: l}); err != nil {

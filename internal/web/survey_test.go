@@ -212,8 +212,9 @@ func TestSurveyPages(t *testing.T) {
 			name: "POST value 7", method: http.MethodPost, path: "/s/{tok}", headers: formHeaders,
 			body: form("A1", "7", "A2", "5"), wantStatus: http.StatusUnprocessableEntity, wantHeader: htmlHeader,
 			wantBody: []string{`id="A1-e"`, viChoose, `aria-describedby="A1-e"`, `role="alert"`, viErrors, testAgencyName,
-				`name="A2" value="5" checked`, `action="/s/{tok}"`},
-			wantNotBody: []string{`id="A2-e"`, `name="A1" value="5" checked`},
+				`name="A2" value="5" checked`, `<form method="post" accept-charset="utf-8">`},
+			// The form posts back to its own URL: like an error page, it carries no token.
+			wantNotBody: []string{`id="A2-e"`, `name="A1" value="5" checked`, "{tok}"},
 		},
 		{
 			name: "POST value abc", method: http.MethodPost, path: "/s/{tok}", headers: formHeaders,
@@ -275,14 +276,17 @@ func TestSurveyPages(t *testing.T) {
 		{
 			name: "POST 422 in English", method: http.MethodPost, path: "/s/{tok}?lang=en", headers: formHeaders,
 			body: form("A1", "7"), wantStatus: http.StatusUnprocessableEntity,
-			wantBody: []string{`id="A1-e"`, "Please choose a rating from 1 to 5", `action="/s/{tok}?lang=en"`},
+			wantBody:    []string{`id="A1-e"`, "Please choose a rating from 1 to 5", `<form method="post" accept-charset="utf-8">`, `href="?lang=vi"`},
+			wantNotBody: []string{"{tok}"},
 		},
 
 		// Wrong kinds of body.
 		{
 			name: "POST oversized body", method: http.MethodPost, path: "/s/{tok}", headers: formHeaders,
 			body: form("A1", "5", "comment", strings.Repeat("x", 70<<10)), wantStatus: http.StatusRequestEntityTooLarge,
-			wantBody: []string{viTooLarge}, wantNotBody: []string{"xxxxxxxxxx"},
+			// The form again, the answers kept and the comment cut to its 1,000 characters.
+			wantBody:    []string{viTooLarge, `name="A1" value="5" checked`, ">" + strings.Repeat("x", 1000) + "</textarea>", `id="comment-e"`},
+			wantNotBody: []string{strings.Repeat("x", 1001)},
 		},
 		{
 			name: "POST JSON on the form route", method: http.MethodPost, path: "/s/{tok}",

@@ -33,20 +33,15 @@ func (s *Server) renderSurveys(c echo.Context, status int, errMsg string) error 
 // response records the version it answered; stored answers name their question codes, so
 // responses to earlier versions keep their meaning.
 func (s *Server) handleSurveyUpload(c echo.Context) error {
-	fh, err := c.FormFile("file")
+	name, f, err := s.uploadedFile(c, "file")
 	if err != nil {
 		return s.renderSurveys(c, statusOf(fault.Invalid), s.msgs.T(s.lang(c), "data.need_file"))
 	}
-	f, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	raw, err := io.ReadAll(io.LimitReader(f, 1<<20))
 	if err != nil {
 		return err
 	}
-	q, err := survey.Parse(fh.Filename, raw)
+	q, err := survey.Parse(name, raw)
 	var derr *survey.DefinitionError
 	if errors.As(err, &derr) {
 		return s.renderSurveys(c, statusOf(fault.Invalid), derr.File+": "+derr.Problem)

@@ -71,7 +71,7 @@ func MustCreateReceiptChannel(tb testing.TB, s *store.Store, agencyCode, channel
 		tb.Fatalf("storetest: new token: %v", err)
 	}
 	if _, err := s.CreateReceipts(tb.Context(), []store.NewReceipt{{
-		TokenHash: tok.Hash(), AgencyCode: agencyCode, Procedure: "Chứng thực bản sao", Channel: channel, Source: "api",
+		TokenHash: tok.Hash(), NumberHash: receipt.NumberOf(tok).Hash(), AgencyCode: agencyCode, Procedure: "Chứng thực bản sao", Channel: channel, Source: "api",
 	}}); err != nil {
 		tb.Fatalf("storetest: create receipt of %s: %v", agencyCode, err)
 	}
