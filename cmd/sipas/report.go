@@ -55,7 +55,7 @@ func addReportFlags(fs *flag.FlagSet, e env) *reportFlags {
 // query checks the flags as a whole and returns the report's query and format.
 func (f *reportFlags) query(e env) (report.Query, report.Format, error) {
 	qy := report.Query{Year: *f.year, BaselineYear: *f.baseline, BaselineSource: *f.source, Filters: index.Filters{
-		Agency: optional(*f.agency), Level: optional(*f.level), Channel: optional(*f.channel)}, SmallArea: *f.smallArea}
+		Agency: optional(dataset.NormalizeCode(*f.agency)), Level: optional(*f.level), Channel: optional(*f.channel)}, SmallArea: *f.smallArea}
 	format, ok := report.FormatByName(*f.format)
 	switch {
 	case *f.year == 0:

@@ -185,6 +185,11 @@ func (r *row) year(name string) (int, bool) {
 	return int(n), true
 }
 
+// NormalizeCode returns an agency code as sipas stores it: in Unicode NFC, so that the same
+// code typed in decomposed form (some keyboards and older systems write Vietnamese so) is the
+// same agency on import and on lookup.
+func NormalizeCode(s string) string { return norm.NFC.String(s) }
+
 // knownCode checks an agency code column against known. The code is
 // normalised to Unicode NFC first: the same code typed in decomposed form
 // (as some keyboards and older systems write Vietnamese) is the same agency.
@@ -193,7 +198,7 @@ func (r *row) knownCode(name string, known func(string) bool) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	s = norm.NFC.String(s)
+	s = NormalizeCode(s)
 	if p := codeProblem(s); p != "" {
 		r.errf(i, "%s %s %s", name, quote(s), p)
 		return "", false

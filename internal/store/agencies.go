@@ -40,7 +40,7 @@ func (s *Store) ListAgencies(ctx context.Context) ([]Agency, error) {
 // FindAgencyByCode returns ErrNotFound for an unknown code.
 func (s *Store) FindAgencyByCode(ctx context.Context, code string) (Agency, error) {
 	var a Agency
-	err := s.r.QueryRowContext(ctx, `SELECT id, code, name, level, parent_code FROM agencies WHERE code = ?`, code).
+	err := s.r.QueryRowContext(ctx, `SELECT id, code, name, level, parent_code FROM agencies WHERE code = ?`, dataset.NormalizeCode(code)).
 		Scan(&a.ID, &a.Code, &a.Name, &a.Level, &a.ParentCode)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Agency{}, ErrNotFound

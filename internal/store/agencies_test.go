@@ -82,3 +82,17 @@ func TestImportAgenciesIsAllOrNothing(t *testing.T) {
 		t.Errorf("ListAgencies after a refused import = %v, want none", got)
 	}
 }
+
+// TestAgencyLookupNFC: a code asked in decomposed Unicode finds the agency stored in NFC, for
+// a lookup and for a new receipt (issue 16).
+func TestAgencyLookupNFC(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := t.Context()
+	storetest.MustCreateAgency(t, s, "XÃ.01", "UBND xã Thử", "commune")
+	nfd := "XA\u0303.01"
+	a, err := s.FindAgencyByCode(ctx, nfd)
+	if err != nil || a.Code != "XÃ.01" {
+		t.Fatalf("FindAgencyByCode(NFD) = %+v, %v", a, err)
+	}
+	storetest.MustCreateReceipt(t, s, nfd)
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sipas/internal/calendar"
+	"sipas/internal/dataset"
 	"sipas/internal/receipt"
 	"sipas/internal/report"
 )
@@ -56,7 +57,7 @@ func (s *Store) CreateReceipts(ctx context.Context, list []NewReceipt) ([]Receip
 
 func createReceipt(ctx context.Context, tx *sql.Tx, nr NewReceipt, now time.Time) (Receipt, error) {
 	r := Receipt{AgencyCode: nr.AgencyCode, Procedure: nr.Procedure, Channel: nr.Channel, Source: nr.Source, IssuedAt: now}
-	err := tx.QueryRowContext(ctx, `SELECT id, name FROM agencies WHERE code = ?`, nr.AgencyCode).Scan(&r.AgencyID, &r.AgencyName)
+	err := tx.QueryRowContext(ctx, `SELECT id, name FROM agencies WHERE code = ?`, dataset.NormalizeCode(nr.AgencyCode)).Scan(&r.AgencyID, &r.AgencyName)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Receipt{}, fmt.Errorf("store: agency %q: %w", nr.AgencyCode, ErrNotFound)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sipas/internal/auth"
+	"sipas/internal/dataset"
 	"sipas/internal/index"
 	"sipas/internal/report"
 	"sipas/internal/store"
@@ -145,7 +146,7 @@ func (f filterForm) query(o *auth.Official, defaultYear int) (report.Query, erro
 		}
 		qy.BaselineYear = y
 	}
-	agency := f.Agency
+	agency := dataset.NormalizeCode(f.Agency)
 	if o != nil {
 		var err error
 		if agency, err = o.Scope(f.Agency); err != nil {
