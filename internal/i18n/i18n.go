@@ -39,8 +39,8 @@ type Language struct {
 // Languages is the registry: every language, the default (Vietnamese) first. A new language
 // is one line here and its catalogue in assets/i18n.
 var Languages = []Language{
-	{Code: "vi", Name: "Tiếng Việt", Tag: "vi-VN", Decimal: ",", Thousands: ".", Date: "02/01/2006", Percent: "%s%%", Points: "%s điểm %%"},
-	{Code: "en", Name: "English", Tag: "en", Decimal: ".", Thousands: ",", Date: "2006-01-02", Percent: "%s%%", Points: "%s pp"},
+	{Code: "vi", Name: "Tiếng Việt", Tag: "vi-VN", Decimal: ",", Thousands: ".", Date: "02/01/2006", Percent: "%s%%", Points: "%s điểm phần trăm"},
+	{Code: "en", Name: "English", Tag: "en", Decimal: ".", Thousands: ",", Date: "2006-01-02", Percent: "%s%%", Points: "%s percentage points"},
 }
 
 // Default is the code of the default language: pages without ?lang=, and the fallback of
@@ -119,7 +119,8 @@ func (l *Locale) SignedPoints(diff float64, decimals int) string {
 }
 
 // Points writes a difference of fractions in percentage points with its sign and unit:
-// "+4,2 điểm %" (vi), "+4.2 pp" (en).
+// "+4,2 điểm phần trăm" (vi), "+4.2 percentage points" (en): GLOSSARY.md
+// never writes "%" for a difference.
 func (l *Locale) Points(diff float64, decimals int) string {
 	return fmt.Sprintf(l.Language.Points, l.SignedPoints(diff, decimals))
 }
