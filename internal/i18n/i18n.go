@@ -21,6 +21,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"sipas/internal/calendar"
 )
 
@@ -270,6 +272,24 @@ func (c *Catalog) Codes() []string {
 
 // T returns the text of key in the language lang (as Locale picks it), for templates.
 func (c *Catalog) T(lang, key string, args ...any) string { return c.Locale(lang).T(key, args...) }
+
+// Fold returns s as a search key: lower case, without diacritics (NFD, combining marks
+// dropped, đ as d), so that "hai long" finds "Hài lòng" and "Đông" finds "dong". Officials
+// type on keyboards without a Vietnamese input method as often as with one.
+func Fold(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue
+		case r == 'đ' || r == 'Đ':
+			r = 'd'
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
 
 // UpperFirst capitalises the first letter, for a catalogue term used as a label or heading:
 // the catalogues hold terms as GLOSSARY.md writes them, in lower case, for use in sentences.

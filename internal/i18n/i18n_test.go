@@ -102,3 +102,20 @@ func TestShippedCatalogues(t *testing.T) {
 		}
 	}
 }
+
+func TestFold(t *testing.T) {
+	for in, want := range map[string]string{
+		"Hài lòng":                    "hai long",
+		"HÀI LÒNG":                    "hai long",
+		"Đông Hòa":                    "dong hoa",
+		"Cán bộ hướng dẫn tận tình":   "can bo huong dan tan tinh",
+		"ho\u0300i":                   "hoi", // decomposed input folds the same
+		"Phí, lệ phí = 5.000đ; ổn":    "phi, le phi = 5.000d; on",
+		"Nhanh gọn, thái độ niềm nở!": "nhanh gon, thai do niem no!",
+		"already plain ascii":         "already plain ascii",
+	} {
+		if got := Fold(in); got != want {
+			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -316,15 +316,16 @@ func (m Meta) summarySentence(rep *index.Report) string {
 		return s + m.t("report.sentence_no_change_data", rep.Baseline.Year)
 	}
 	return s + m.t("report.sentence_change", m.verdictLabel(l.Verdict), rep.Baseline.Year,
-		m.points(l.Change.Diff), m.pointsCI(l.Change), m.PValue(l.Change.PValue))
+		m.points(l.Change.Diff), m.PointsCI(l.Change), m.PValue(l.Change.PValue))
 }
 
-// pointsCI writes the interval of a difference in points.
-func (m Meta) pointsCI(ch *index.Change) string {
+// PointsCI writes the interval of a difference in points, the unit once: "[−0,6; +2,7 điểm
+// phần trăm]".
+func (m Meta) PointsCI(ch *index.Change) string {
 	if ch == nil || ch.CILow == nil || ch.CIHigh == nil {
 		return "–"
 	}
-	return "[" + m.loc().Points(*ch.CILow, 1) + "; " + m.loc().Points(*ch.CIHigh, 1) + "]"
+	return "[" + m.loc().SignedPoints(*ch.CILow, 1) + "; " + m.loc().Points(*ch.CIHigh, 1) + "]"
 }
 
 // value returns the estimate of e, or nil when e is nil.

@@ -80,7 +80,7 @@ func (m Meta) lineNotes(l *Line, rep *index.Report) []string {
 		case l.Verdict == index.InsufficientData:
 			add(m.insufficientReason(l), b.Year)
 		case l.Discordant():
-			add("read.note_discordant", m.pointsCI(l.Change), l.Family)
+			add("read.note_discordant", m.PointsCI(l.Change), l.Family)
 		}
 		if ch := l.Change; ch != nil && ch.BaselineVarRule != nil {
 			add("read.note_var_" + *ch.BaselineVarRule)

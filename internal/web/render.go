@@ -124,6 +124,8 @@ func (s *Server) formatFuncs() template.FuncMap {
 		// pvalue is "p = 0,012" or "p < 0,001", never "p = 0,000"; pnum the same without "p".
 		"pvalue": func(l string, p *float64) string { return meta(l).PValue(p) },
 		"pnum":   func(l string, p *float64) string { return meta(l).PNumber(p) },
+		// pointsci is a change's interval in points, the unit once: "[−0,6; +2,7 điểm phần trăm]".
+		"pointsci": func(l string, ch *index.Change) string { return meta(l).PointsCI(ch) },
 		// signed is a difference in points without its unit, for a column that names it: "+4,2".
 		"signed": nullable((*i18n.Locale).SignedPoints),
 		"pct":    func(l string, f float64, d int) string { return s.msgs.Locale(l).Percent(f, d) },
