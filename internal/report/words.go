@@ -79,6 +79,8 @@ func (m Meta) lineNotes(l *Line, rep *index.Report) []string {
 			add("read.note_no_agency_comparison")
 		case l.Verdict == index.InsufficientData:
 			add(m.insufficientReason(l), b.Year)
+		case l.Discordant() && l.Kind == index.KindQuestion:
+			add("read.note_discordant_questions", m.PointsCI(l.Change), l.Family)
 		case l.Discordant():
 			add("read.note_discordant", m.PointsCI(l.Change), l.Family)
 		}
