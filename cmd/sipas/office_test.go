@@ -80,7 +80,7 @@ func dec(f *float64, decimals int) want {
 	return want{v: f, abs: 0.5*math.Pow10(-decimals) + 1e-9}
 }
 func pv(f *float64) want { return want{v: f, rel: 0.5e-3} }
-func count(n int) want  { v := float64(n); return want{v: &v, abs: 0} }
+func count(n int) want   { v := float64(n); return want{v: &v, abs: 0} }
 func rank(n *int) want {
 	if n == nil {
 		return want{}
@@ -397,8 +397,10 @@ func sum(m map[string]float64) float64 {
 }
 
 // The Vietnamese conventions of GLOSSARY.md, written independently of the i18n package.
-func viDec(v float64, d int) string { return strings.Replace(strconv.FormatFloat(v, 'f', d, 64), ".", ",", 1) }
-func viPct(f float64) string         { return viDec(f*100, 1) + "%" }
+func viDec(v float64, d int) string {
+	return strings.Replace(strconv.FormatFloat(v, 'f', d, 64), ".", ",", 1)
+}
+func viPct(f float64) string { return viDec(f*100, 1) + "%" }
 func viP(p float64) string {
 	if p < 0.001 {
 		return "< 0,001"
