@@ -60,15 +60,21 @@ func adminServer(t *testing.T) *testServer {
 	return srv
 }
 
-// signInBrowser signs in through the form at the given viewport size.
+// signInBrowser signs the administrator in through the form at the given viewport size.
 func signInBrowser(t *testing.T, tab context.Context, srv *testServer, width, height int64) {
+	t.Helper()
+	signInAs(t, tab, srv, browserAdmin, browserAdminPW, width, height)
+}
+
+// signInAs signs an official in through the form at the given viewport size.
+func signInAs(t *testing.T, tab context.Context, srv *testServer, email, password string, width, height int64) {
 	t.Helper()
 	if err := chromedp.Do(tab,
 		chromedp.EmulateViewport(width, height),
 		chromedp.Navigate(srv.URL+"/admin/"),
 		chromedp.WaitVisible(chromedp.CSS("#email")),
-		chromedp.SendKeys(chromedp.CSS("#email"), browserAdmin),
-		chromedp.SendKeys(chromedp.CSS("#password"), browserAdminPW),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
 	); err != nil {
 		t.Fatalf("open the sign-in page: %v", err)
 	}
