@@ -421,3 +421,52 @@ func viCount(n int) string {
 	}
 	return s
 }
+
+// TestSmallAreaCSVInLibreOffice: the small-area table (`--small-area commune --table
+// small_area --locale vi-VN`) opened by LibreOffice vi-VN holds the JSON block's numbers:
+// direct and model estimates with their intervals, γ and the rank ranges from the MSEs.
+func TestSmallAreaCSVInLibreOffice(t *testing.T) {
+	readback.Need(t, "soffice", "libreoffice-calc-nogui")
+	ref, err := filepath.Abs(refDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "sae.db")
+	for _, f := range [][2]string{{"agencies", "sae_agencies.csv"}, {"populations", "sae_populations.csv"},
+		{"responses", "sae_responses_2023.csv"}, {"responses", "sae_responses_2025.csv"}} {
+		mustImport(t, db, f[0], filepath.Join(ref, f[1]))
+	}
+	args := []string{"report", "--db", db, "--year", "2025", "--baseline", "2023", "--small-area", "commune"}
+	var rep index.Report
+	if err := json.Unmarshal(mustRun(t, append(args, "--format", "json")...), &rep); err != nil {
+		t.Fatal(err)
+	}
+	sa := rep.SmallArea
+	var est, vs []float64
+	for _, r := range sa.Rows {
+		est, vs = append(est, *r.EBLUP), append(vs, *r.MSE)
+	}
+	lo, hi := index.RankRanges(est, vs)
+	var wants []map[string]want
+	for i, r := range sa.Rows {
+		se := math.Sqrt(*r.MSE)
+		w := map[string]want{"n": count(r.N), "direct_pct": pct(r.Direct), "model_pct": pct(r.EBLUP),
+			"model_ci_low_pct": pct(&r.CI[0]), "model_ci_high_pct": pct(&r.CI[1]), "model_se_pct": pct(&se),
+			"gamma": dec(r.Gamma, 6), "rank_low": count(lo[i]), "rank_high": count(hi[i]), "baseline_pct": pct(r.Baseline)}
+		if r.DirectVar != nil {
+			half := 1.959963984540054 * math.Sqrt(*r.DirectVar)
+			l, h := max(0, *r.Direct-half), min(1, *r.Direct+half)
+			w["direct_ci_low_pct"], w["direct_ci_high_pct"] = pct(&l), pct(&h)
+		}
+		wants = append(wants, w)
+	}
+	sheet := mustRun(t, append(args, "--format", "csv", "--table", "small_area", "--locale", "vi-VN")...)
+	n, bad := compareSheet(t, readback.Office(t, sheet, "communes.csv", "vi-VN", readback.CSVSemicolonUTF8, "xlsx"), wants)
+	for _, b := range bad {
+		t.Error("small-area CSV in LibreOffice vi-VN: " + b)
+	}
+	t.Logf("%d numbers of %d communes read by LibreOffice (vi-VN) equal the JSON report's", n, len(sa.Rows))
+	if n < 10*len(sa.Rows) {
+		t.Errorf("only %d numbers compared", n)
+	}
+}

@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"io/fs"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -325,7 +326,17 @@ func (m Meta) PointsCI(ch *index.Change) string {
 	if ch == nil || ch.CILow == nil || ch.CIHigh == nil {
 		return "–"
 	}
-	return "[" + m.loc().SignedPoints(*ch.CILow, 1) + "; " + m.loc().Points(*ch.CIHigh, 1) + "]"
+	lo, hi := *ch.CILow, *ch.CIHigh
+	return "[" + m.loc().SignedPoints(lo, boundDecimals(lo)) + "; " + m.loc().Points(hi, boundDecimals(hi)) + "]"
+}
+
+// boundDecimals is one decimal for a bound in points, or two when one would round a bound
+// that is not 0 to 0,0: "[0,0; +5,7]" beside "does not contain 0" reads as a contradiction.
+func boundDecimals(v float64) int {
+	if v != 0 && math.Abs(v*100) < 0.05 {
+		return 2
+	}
+	return 1
 }
 
 // value returns the estimate of e, or nil when e is nil.

@@ -98,7 +98,7 @@ func (p *pdfDoc) agencyTable() {
 		return
 	}
 	hasBase := rep.Baseline != nil && rep.Baseline.Source == index.SourceResponses
-	cols := []pdfCol{{m.t("report.col_rank"), 15, "L"}, {m.t("report.col_agency_name"), 0, "L"}, {m.t("report.col_n_short"), 11, "R"},
+	cols := []pdfCol{{m.t("report.col_rank"), 18, "L"}, {m.t("report.col_agency_name"), 0, "L"}, {m.t("report.col_n_short"), 11, "R"},
 		{m.t("report.col_rate"), 14, "R"}, {m.t("report.col_estimate"), 13, "R"}, {i18n.UpperFirst(m.t("report.ci")), 26, "C"}}
 	if hasBase {
 		cols = append(cols, pdfCol{m.t("report.col_change"), 17, "R"}, pdfCol{m.t("report.verdict_holm"), 29, "L"})
@@ -118,6 +118,9 @@ func (p *pdfDoc) agencyTable() {
 			name += "\n" + l.ComparedTo
 		}
 		for _, n := range l.Notes {
+			if n == m.t("read.note_indicative") {
+				continue // the star says it, with its note under the table
+			}
 			notes = append(notes, n)
 			name += " (" + strconv.Itoa(len(notes)) + ")"
 		}
@@ -140,12 +143,13 @@ func (p *pdfDoc) agencyTable() {
 func (p *pdfDoc) smallAreaTable() {
 	m, rep := p.m, p.rep
 	lines, _ := m.AreaLines(rep)
+	lines = byModel(lines)
 	if rep.SmallArea == nil {
 		return
 	}
 	p.heading(m.t("sae.title"))
-	p.bullets(append(m.SmallAreaWarnings(rep.SmallArea), m.SmallAreaSummary(rep.SmallArea)...), 8)
-	cols := []pdfCol{{m.t("report.col_rank"), 15, "L"}, {m.t("report.col_agency_name"), 0, "L"}, {m.t("report.col_n_short"), 11, "R"},
+	p.bullets(append(m.SmallAreaWarnings(rep.SmallArea), m.SmallAreaSummary(rep)...), 8)
+	cols := []pdfCol{{m.t("report.col_rank"), 18, "L"}, {m.t("report.col_agency_name"), 0, "L"}, {m.t("report.col_n_short"), 11, "R"},
 		{m.t("sae.col_direct"), 30, "C"}, {m.t("sae.col_model"), 30, "C"}, {m.t("sae.col_gamma"), 44, "L"}}
 	fitText(cols)
 	var rows [][]string

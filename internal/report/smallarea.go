@@ -1,9 +1,13 @@
 package report
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 
+	"sipas/internal/dataset"
 	"sipas/internal/i18n"
 	"sipas/internal/index"
 )
@@ -78,6 +82,27 @@ func (m Meta) gammaText(level string, r index.SmallAreaRow) string {
 	return m.t("sae.gamma", m.loc().Percent(*r.Gamma, 0), unit)
 }
 
+// byModel orders area lines as a table of ranks is read: highest model estimate first, areas
+// without one last, ties by code.
+func byModel(lines []AreaLine) []AreaLine {
+	out := slices.Clone(lines)
+	slices.SortStableFunc(out, func(a, b AreaLine) int {
+		switch {
+		case a.Model == nil && b.Model == nil:
+			return strings.Compare(a.Agency, b.Agency)
+		case a.Model == nil:
+			return 1
+		case b.Model == nil:
+			return -1
+		}
+		if c := cmp.Compare(*b.Model, *a.Model); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Agency, b.Agency)
+	})
+	return out
+}
+
 // SmallAreaWarnings says in plain words each guard of the model that fired (METHODS §14).
 func (m Meta) SmallAreaWarnings(sa *index.SmallArea) []string {
 	if sa == nil {
@@ -95,11 +120,12 @@ func (m Meta) SmallAreaWarnings(sa *index.SmallArea) []string {
 }
 
 // SmallAreaSummary says what the model is, over how many areas, and what it assumes.
-func (m Meta) SmallAreaSummary(sa *index.SmallArea) []string {
+func (m Meta) SmallAreaSummary(rep *index.Report) []string {
+	sa := rep.SmallArea
 	if sa == nil {
 		return nil
 	}
-	out := []string{m.t("sae.what", i18n.UpperFirst(m.t("level."+sa.Level)), sa.AreasInModel, len(sa.Rows))}
+	out := []string{m.t("sae.what", i18n.UpperFirst(m.t(dataset.LevelKey(sa.Level, rep.Year))), sa.AreasInModel, len(sa.Rows))}
 	if len(sa.Covariates) > 1 {
 		out = append(out, m.t("sae.covariate_baseline"))
 	} else {

@@ -45,6 +45,7 @@ func smallAreaColumns() []column {
 func (x *xlsx) smallAreas(sheet string, rep *index.Report) {
 	m := x.m
 	lines, _ := m.AreaLines(rep)
+	lines = byModel(lines)
 	x.table(sheet, len(lines), smallAreaColumns())
 	for i, a := range lines {
 		x.put(sheet, i+2, cell{dash(a.RankText), x.text}, cell{a.Agency, x.text}, cell{a.Name, x.wrap}, cell{a.N, x.count},
@@ -53,7 +54,7 @@ func (x *xlsx) smallAreas(sheet string, rep *index.Report) {
 			cell{a.Baseline, x.pct})
 	}
 	row := len(lines) + 3
-	for _, s := range append(m.SmallAreaSummary(rep.SmallArea), m.SmallAreaWarnings(rep.SmallArea)...) {
+	for _, s := range append(m.SmallAreaSummary(rep), m.SmallAreaWarnings(rep.SmallArea)...) {
 		row = x.sentence(sheet, row, 12, s, x.wrap, 150)
 	}
 }
@@ -141,7 +142,7 @@ func methodNotes(rep *index.Report, m Meta) []string {
 		notes = append(notes, m.t("report.unweighted_fallback"))
 	}
 	if rep.SmallArea != nil {
-		notes = append(notes, m.SmallAreaSummary(rep.SmallArea)...)
+		notes = append(notes, m.SmallAreaSummary(rep)...)
 	}
 	return notes
 }
