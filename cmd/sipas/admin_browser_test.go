@@ -322,7 +322,7 @@ type viewport struct{ w, h int64 }
 // 1280 × 800): none scrolls sideways, every form control has a label, axe-core finds no WCAG
 // 2.2 A/AA violation, and with SIPAS_SHOTS=dir a full-page screenshot of each is written there.
 func checkAdminPages(t *testing.T, srv *testServer, size viewport, shots string) {
-	tab := newBrowser(t)
+	tab := readback.Browser(t, 5*time.Minute) // every page, axe twice on each
 	signInBrowser(t, tab, srv, size.w, size.h)
 	for _, p := range adminPages {
 		checkAdminPage(t, tab, srv, p, size, shots)
@@ -380,6 +380,17 @@ func checkAdminPage(t *testing.T, tab context.Context, srv *testServer, path str
 	}
 	for _, v := range readback.Axe(t, tab) {
 		t.Errorf("%s at %d × %d: axe: %s", path, size.w, size.h, v)
+	}
+	// Again with every details element open: the phone's menu, the criteria, the
+	// confirmations before a revocation.
+	if err := chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("details").forEach(d => { d.dataset.was = d.open; d.open = true })`)); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range readback.Axe(t, tab) {
+		t.Errorf("%s at %d × %d, details open: axe: %s", path, size.w, size.h, v)
+	}
+	if err := chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("details").forEach(d => { d.open = d.dataset.was === "true" })`)); err != nil {
+		t.Fatal(err)
 	}
 	if shots == "" {
 		return
