@@ -38,14 +38,7 @@ func adminServer(t *testing.T) *testServer {
 	t.Helper()
 	srv := startServer(t)
 	st := openDB(t, srv.DB)
-	cat, err := loadSurveys("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := cat.Get(survey.DefaultID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := defaultSurvey(t)
 	if _, err := seedDemo(t.Context(), st, q, srv.URL, time.Now()); err != nil {
 		t.Fatalf("seed demo data: %v", err)
 	}
@@ -58,6 +51,20 @@ func adminServer(t *testing.T) *testServer {
 		t.Error("sipas user add prints the password")
 	}
 	return srv
+}
+
+// defaultSurvey is the embedded default questionnaire.
+func defaultSurvey(t *testing.T) *survey.Questionnaire {
+	t.Helper()
+	cat, err := loadSurveys("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := cat.Get(survey.DefaultID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
 }
 
 // signInBrowser signs the administrator in through the form at the given viewport size.

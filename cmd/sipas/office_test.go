@@ -20,7 +20,6 @@ import (
 	"sipas/internal/readback"
 	"sipas/internal/report"
 	"sipas/internal/store"
-	"sipas/internal/survey"
 )
 
 // officeReport is the raw-baseline reference case imported with the CLI: its database, its
@@ -288,20 +287,12 @@ func TestResponsesCSVInLibreOffice(t *testing.T) {
 // locale=vi-VN: the store's export through report.NewResponsesCSV.
 func responsesCSV(t *testing.T, db string) []byte {
 	t.Helper()
-	st := openDB(t, db)
-	cat, err := loadSurveys("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := cat.Get(survey.DefaultID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, q := openDB(t, db), defaultSurvey(t)
 	vi, _ := report.SpreadsheetLocale("vi-VN")
 	var buf bytes.Buffer
 	w := report.NewResponsesCSV(&buf, report.ResponseLayout{Codes: q.Codes(), Locale: vi})
 	answers := make([]uint8, len(q.Codes()))
-	err = st.ExportResponses(t.Context(), q.ID, indextest.Year, "", func(r *store.ExportRow) error {
+	err := st.ExportResponses(t.Context(), q.ID, indextest.Year, "", func(r *store.ExportRow) error {
 		if err := q.DecodeAnswers(r.Answers, answers); err != nil {
 			return err
 		}

@@ -269,24 +269,6 @@ func overallIndex(rep *index.Report) *index.Index {
 	return nil
 }
 
-// headline picks the basis that people see for idx (METHODS §1): the
-// stratified estimate and change when the stratified basis exists, else the
-// unweighted ones. The change is always on the same basis as the estimate,
-// so it may be nil while the other basis has one: comparing a weighted
-// index with an unweighted baseline would be meaningless.
-func headline(idx *index.Index) (est *index.Estimate, ch *index.Change, stratified bool) {
-	if idx.Stratified != nil {
-		if idx.Change != nil {
-			ch = idx.Change.Stratified
-		}
-		return idx.Stratified, ch, true
-	}
-	if idx.Change != nil {
-		ch = idx.Change.Unweighted
-	}
-	return idx.Unweighted, ch, false
-}
-
 // changeVerdict returns the verdict of ch, or insufficient data when there
 // is no change to read.
 func changeVerdict(ch *index.Change) index.Verdict {
@@ -337,12 +319,4 @@ func boundDecimals(v float64) int {
 		return 2
 	}
 	return 1
-}
-
-// value returns the estimate of e, or nil when e is nil.
-func value(e *index.Estimate) *float64 {
-	if e == nil {
-		return nil
-	}
-	return e.Value
 }
