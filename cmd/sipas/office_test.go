@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/unicode/norm"
 
 	"sipas/internal/index"
 	"sipas/internal/index/indextest"
@@ -459,5 +460,40 @@ func TestSmallAreaCSVInLibreOffice(t *testing.T) {
 	t.Logf("%d numbers of %d communes read by LibreOffice (vi-VN) equal the JSON report's", n, len(sa.Rows))
 	if n < 10*len(sa.Rows) {
 		t.Errorf("only %d numbers compared", n)
+	}
+}
+
+// TestReorganisedAgenciesInExports (issue 10): each reorganised unit's 2023 value is shown
+// with the units it was built from, shares where only part of a unit moved, in the XLSX and
+// the PDF; a unit that merely continued says nothing of the kind.
+func TestReorganisedAgenciesInExports(t *testing.T) {
+	ref, err := filepath.Abs(refDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := xwDB(t, ref, true)
+	args := []string{"report", "--db", db, "--year", "2025", "--baseline", "2023"}
+	f, err := excelize.OpenReader(bytes.NewReader(mustRun(t, append(args, "--format", "xlsx")...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows("Cơ quan")
+	compared := map[string]string{}
+	for _, r := range rows[1:] {
+		if len(r) > 9 {
+			compared[r[1]] = r[9]
+		}
+	}
+	// xã 30310 took over district 884 and 45% of district 888 (xw_crosswalk.csv).
+	if got := compared["MG.884.30310"]; !strings.HasPrefix(got, "so với 2023: ") || !strings.Contains(got, "(45%)") || strings.Count(got, ",") < 1 {
+		t.Errorf("MG.884.30310 compared with %q, want its predecessors with 45%% of district 888", got)
+	}
+	if got := compared["MG.STP"]; got != "" {
+		t.Errorf("MG.STP, which continued, compared with %q", got)
+	}
+	text := strings.Join(strings.Fields(norm.NFC.String(readback.PDFText(t, mustRun(t, append(args, "--format", "pdf")...)))), " ")
+	if !strings.Contains(text, compared["MG.884.30310"]) {
+		t.Errorf("the PDF lacks %q", compared["MG.884.30310"])
 	}
 }
