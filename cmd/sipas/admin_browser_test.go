@@ -37,7 +37,8 @@ func adminServer(t *testing.T) *testServer {
 	t.Helper()
 	srv := startServer(t)
 	st := openDB(t, srv.DB)
-	if _, err := seedDemo(t.Context(), st, defaultQuestionnaire(t), srv.URL, time.Now()); err != nil {
+	q := defaultQuestionnaire(t)
+	if _, err := seedDemo(t.Context(), st, q, srv.URL, time.Now()); err != nil {
 		t.Fatalf("seed demo data: %v", err)
 	}
 	code, stdout, stderr := runCmd(t, browserAdminPW+"\n", "user", "add", "--db", srv.DB, "--email", browserAdmin,
@@ -51,15 +52,21 @@ func adminServer(t *testing.T) *testServer {
 	return srv
 }
 
-// signInBrowser signs in through the form at the given viewport width.
-func signInBrowser(t *testing.T, tab context.Context, srv *testServer, width int64) {
+// signInBrowser signs the administrator in through the form at the given viewport size.
+func signInBrowser(t *testing.T, tab context.Context, srv *testServer, width, height int64) {
+	t.Helper()
+	signInAs(t, tab, srv, browserAdmin, browserAdminPW, width, height)
+}
+
+// signInAs signs an official in through the form at the given viewport size.
+func signInAs(t *testing.T, tab context.Context, srv *testServer, email, password string, width, height int64) {
 	t.Helper()
 	if err := chromedp.Do(tab,
-		chromedp.EmulateViewport(width, 900),
+		chromedp.EmulateViewport(width, height),
 		chromedp.Navigate(srv.URL+"/admin/"),
 		chromedp.WaitVisible(chromedp.CSS("#email")),
-		chromedp.SendKeys(chromedp.CSS("#email"), browserAdmin),
-		chromedp.SendKeys(chromedp.CSS("#password"), browserAdminPW),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
 	); err != nil {
 		t.Fatalf("open the sign-in page: %v", err)
 	}
@@ -128,8 +135,9 @@ func TestBrowserAdmin(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, width := range []int64{390, 1280} {
-		t.Run("pages at "+strconv.FormatInt(width, 10)+"px", func(t *testing.T) { checkAdminPages(t, srv, width, shots) })
+	// A phone (390 × 844) and a desktop (1280 × 800).
+	for _, size := range []viewport{{390, 844}, {1280, 800}} {
+		t.Run("pages at "+strconv.FormatInt(size.w, 10)+"px", func(t *testing.T) { checkAdminPages(t, srv, size, shots) })
 	}
 }
 
@@ -139,7 +147,7 @@ func TestBrowserAdmin(t *testing.T) {
 // the JSON report of the same query gives; the PDF link's text has the Vietnamese words.
 func checkDashboardXLSX(t *testing.T, srv *testServer) {
 	tab := newBrowser(t)
-	signInBrowser(t, tab, srv, 1280)
+	signInBrowser(t, tab, srv, 1280, 800)
 
 	if err := chromedp.Do(tab, chromedp.SetValue(chromedp.CSS(`form.filters select[name="level"]`), "commune")); err != nil {
 		t.Fatalf("choose level: %v", err)
@@ -284,39 +292,54 @@ func xlsxOverall(t *testing.T, b []byte) float64 {
 func checkPDFWords(t *testing.T, pdf []byte) {
 	t.Helper()
 	text := norm.NFC.String(readback.PDFText(t, pdf))
-	for _, w := range []string{"Chỉ số hài lòng", "khoảng tin cậy", "Trang 1/", "Cấp xã"} {
+	for _, w := range []string{"Chỉ số hài lòng", "khoảng tin cậy", "Trang 1/", "Cấp xã (xã, phường, đặc khu)", "điểm phần trăm", "Phụ lục"} {
 		if !strings.Contains(text, w) {
 			t.Errorf("the PDF's text lacks %q\n%.1500s", w, text)
 		}
 	}
 }
 
-// adminPages are the officials' pages, each screenshot at two widths.
+// adminPages are the officials' pages, each checked and screenshot at two sizes: every page of
+// the menu, the dashboard in its other states (a level, no baseline, English), the comments
+// searched and paged.
 var adminPages = []string{
-	"/admin/", "/admin/?level=commune&baseline=none", "/admin/comments", "/admin/sample-size", "/admin/agencies",
-	"/admin/populations", "/admin/aggregates", "/admin/surveys", "/admin/kiosks", "/admin/sheets", "/admin/users",
-	"/admin/keys", "/admin/secrets", "/admin/audit", "/admin/?lang=en",
+	"/admin/", "/admin/?level=commune&baseline=none", "/admin/comments", "/admin/comments?q=hai+long&page=2", "/admin/sample-size",
+	"/admin/agencies", "/admin/populations", "/admin/aggregates", "/admin/surveys", "/admin/kiosks", "/admin/sheets",
+	"/admin/users", "/admin/keys", "/admin/secrets", "/admin/integrity", "/admin/audit", "/admin/audit?lang=en", "/admin/?lang=en",
 }
 
-// checkAdminPages opens every officials' page at one width (a phone's 390 px, a desktop's
-// 1280 px): none scrolls sideways, every form control has a label, and with SIPAS_SHOTS=dir a
-// full-page screenshot of each is written there.
-func checkAdminPages(t *testing.T, srv *testServer, width int64, shots string) {
-	tab := newBrowser(t)
-	signInBrowser(t, tab, srv, width)
+// viewport is a browser window's size in CSS pixels.
+type viewport struct{ w, h int64 }
+
+// checkAdminPages opens every officials' page at one size (a phone's 390 × 844, a desktop's
+// 1280 × 800): none scrolls sideways, every form control has a label, axe-core finds no WCAG
+// 2.2 A/AA violation, and with SIPAS_SHOTS=dir a full-page screenshot of each is written there.
+func checkAdminPages(t *testing.T, srv *testServer, size viewport, shots string) {
+	tab := readback.Browser(t, 5*time.Minute) // every page, axe twice on each
+	signInBrowser(t, tab, srv, size.w, size.h)
 	for _, p := range adminPages {
-		checkAdminPage(t, tab, srv, p, width, shots)
+		checkAdminPage(t, tab, srv, p, size, shots)
 	}
 	// Last, signed out: the sign-in page.
-	if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+"/admin/"), chromedp.Click(chromedp.CSS("form.logout button")),
+	if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+"/admin/"), openMenu(size), chromedp.Click(chromedp.CSS("form.logout button")),
 		chromedp.WaitVisible(chromedp.CSS("#email"))); err != nil {
 		t.Fatalf("sign out: %v", err)
 	}
-	checkAdminPage(t, tab, srv, "/admin/login", width, shots)
+	checkAdminPage(t, tab, srv, "/admin/login", size, shots)
 }
 
-func checkAdminPage(t *testing.T, tab context.Context, srv *testServer, path string, width int64, shots string) {
+// openMenu does nothing on a desktop; on a phone it opens the collapsed navigation, as a tap
+// on "Danh mục" does.
+func openMenu(size viewport) chromedp.Action[chromedp.Void] {
+	if size.w >= 640 {
+		return func(context.Context, *chromedp.Target) (chromedp.Void, error) { return chromedp.Void{}, nil }
+	}
+	return chromedp.Click(chromedp.CSS("nav.admin details.menu > summary"))
+}
+
+func checkAdminPage(t *testing.T, tab context.Context, srv *testServer, path string, size viewport, shots string) {
 	t.Helper()
+	width := size.w
 	resp, err := chromedp.Run(tab, chromedp.NavigateResponse(srv.URL+path))
 	if err != nil {
 		t.Fatalf("open %s: %v", path, err)
@@ -348,6 +371,20 @@ func checkAdminPage(t *testing.T, tab context.Context, srv *testServer, path str
 	if len(unlabelled) > 0 {
 		t.Errorf("%s: form controls without a label: %v", path, unlabelled)
 	}
+	for _, v := range readback.Axe(t, tab) {
+		t.Errorf("%s at %d × %d: axe: %s", path, size.w, size.h, v)
+	}
+	// Again with every details element open: the phone's menu, the criteria, the
+	// confirmations before a revocation.
+	if err := chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("details").forEach(d => { d.dataset.was = d.open; d.open = true })`)); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range readback.Axe(t, tab) {
+		t.Errorf("%s at %d × %d, details open: axe: %s", path, size.w, size.h, v)
+	}
+	if err := chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("details").forEach(d => { d.open = d.dataset.was === "true" })`)); err != nil {
+		t.Fatal(err)
+	}
 	if shots == "" {
 		return
 	}
@@ -363,7 +400,7 @@ func checkAdminPage(t *testing.T, tab context.Context, srv *testServer, path str
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", path, err)
 	}
-	if err := chromedp.Do(tab, chromedp.EmulateViewport(width, 900)); err != nil {
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(width, size.h)); err != nil {
 		t.Fatal(err)
 	}
 	name := strings.NewReplacer("/", "_", "?", "_", "&", "_", "=", "-").Replace(strings.Trim(path, "/"))

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,28 +36,23 @@ func TestBrowserDemo(t *testing.T) {
 	for _, width := range []int64{1280, 390} {
 		t.Run(strconv.FormatInt(width, 10)+"px", func(t *testing.T) {
 			tab := newBrowser(t)
-			signInBrowser(t, tab, srv, width)
+			size := viewport{width, map[int64]int64{1280: 800, 390: 844}[width]}
+			signInBrowser(t, tab, srv, size.w, size.h)
 			get := browserClient(t, tab, srv)
 			rep := demoReport(t, get, year)
 			checkDemoDashboard(t, tab, srv, rep, year)
-			checkAdminPage(t, tab, srv, "/admin/", width, shots)
+			checkAdminPage(t, tab, srv, "/admin/", size, shots)
 			t.Run("dashboard axe", func(t *testing.T) {
-				if width < 640 {
-					// admin.css makes tables and charts scroll by themselves on phones, and axe
-					// wants such regions focusable (scrollable-region-focusable): the dashboard
-					// template is branch officials'; this check goes live with its fix.
-					t.Skip("pending the dashboard's focusable scroll regions (branch officials)")
-				}
 				checkAxe(t, tab, "/admin/")
 			})
 			checkDemoCommunes(t, tab, srv, rep)
-			checkAdminPage(t, tab, srv, "/admin/communes", width, shots)
+			checkAdminPage(t, tab, srv, "/admin/communes", size, shots)
 			checkAxe(t, tab, "/admin/communes")
-			checkAdminPage(t, tab, srv, "/admin/crosswalk", width, shots)
+			checkAdminPage(t, tab, srv, "/admin/crosswalk", size, shots)
 			checkDemoCrosswalk(t, tab)
 			checkAxe(t, tab, "/admin/crosswalk")
 			for _, p := range []string{"/admin/communes?lang=en", "/admin/communes?baseline=none&level=province"} {
-				checkAdminPage(t, tab, srv, p, width, shots)
+				checkAdminPage(t, tab, srv, p, size, shots)
 				checkAxe(t, tab, p)
 			}
 		})
@@ -108,9 +104,20 @@ func checkDemoDashboard(t *testing.T, tab context.Context, srv *testServer, rep 
 		t.Errorf("first screen change %q lacks the report's %s", change, want)
 	}
 	league := text(t, tab, "section[aria-labelledby=h-agencies] tbody")
-	for _, former := range []string{"(đến 30/6/2025)", "(đến 28/2/2025)", "UBND huyện"} {
-		if strings.Contains(league, former) {
-			t.Errorf("the league table of %d lists a former unit (%q)", year, former)
+	// The rows are this year's units; former units appear only in the "so với 2023: …" note of
+	// the row that took them over, never as a row.
+	rows, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll("section[aria-labelledby=h-agencies] tbody tr")].map(r => r.dataset.agency)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range rows {
+		if a := reportRow(rep, code); a == nil {
+			t.Errorf("the league table of %d lists %s, which has no row in the report", year, code)
+		}
+	}
+	for _, former := range []string{"DEMO.SKHDT", "DEMO.LH.STC"} {
+		if slices.Contains(rows, former) {
+			t.Errorf("the league table of %d lists the former unit %s as a row", year, former)
 		}
 	}
 	var stc *index.AgencyRow
@@ -133,15 +140,22 @@ func checkDemoDashboard(t *testing.T, tab context.Context, srv *testServer, rep 
 		t.Errorf("the league table lacks the merged Sở Tài chính:\n%s", league)
 	}
 	t.Run("so với 2023 line", func(t *testing.T) {
-		// The officials branch adds "so với 2023: …" (the predecessors' names) to the league
-		// table; this assertion goes live when it is merged.
-		t.Skip("pending the league table's predecessor line (branch officials)")
 		for _, name := range []string{"Sở Kế hoạch và Đầu tư tỉnh Mẫu Sơn", "Sở Tài chính tỉnh Lam Hà", "Sở Kế hoạch và Đầu tư tỉnh Lam Hà"} {
 			if !strings.Contains(league, name) {
 				t.Errorf("the merged Sở Tài chính's row does not name its predecessor %s", name)
 			}
 		}
 	})
+}
+
+// reportRow returns the report's agency row of code, or nil.
+func reportRow(rep *index.Report, code string) *index.AgencyRow {
+	for i := range rep.Agencies {
+		if rep.Agencies[i].Agency == code {
+			return &rep.Agencies[i]
+		}
+	}
+	return nil
 }
 
 // checkDemoCommunes: the communes page has one table row and one tile per commune of the
@@ -258,5 +272,5 @@ func points(d float64) string {
 	case d < 0:
 		s = "−" + s
 	}
-	return s + " điểm %"
+	return s + " điểm phần trăm"
 }

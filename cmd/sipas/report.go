@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 
 	"sipas/assets"
@@ -25,13 +26,13 @@ import (
 func reportUsage() string {
 	return `report --year Y [--baseline Y0] [--baseline-source responses|aggregates] [--agency CODE]
        [--level L] [--channel C] [--small-area LEVEL] [--format ` + strings.ReplaceAll(report.FormatNames(), ", ", "|") + `]
-       [--lang CODE] [-o FILE] [--db FILE]`
+       [--lang CODE] [--locale TAG] [--table indices|agencies|small_area] [-o FILE] [--db FILE]`
 }
 
 // reportFlags are the flags of `sipas report`.
 type reportFlags struct {
-	db, dir, source, agency, level, channel, smallArea, format, lang, surveyID, out *string
-	year, baseline                                                                  *int
+	db, dir, source, agency, level, channel, smallArea, format, lang, locale, table, surveyID, out *string
+	year, baseline                                                                                 *int
 }
 
 func addReportFlags(fs *flag.FlagSet, e env) *reportFlags {
@@ -47,8 +48,11 @@ func addReportFlags(fs *flag.FlagSet, e env) *reportFlags {
 		smallArea: fs.String("small-area", "", "add model-based (Fay–Herriot) estimates for every agency of this `level`, e.g. commune"),
 		format:    fs.String("format", report.Formats[0].Name, "output `format`: "+report.FormatNames()),
 		lang:      fs.String("lang", i18n.Default, "`language` of the report's words: "+strings.Join(e.msgs.Codes(), ", ")),
-		surveyID:  fs.String("survey", survey.DefaultID, "questionnaire `id`"),
-		out:       fs.String("o", "", "write to `file` instead of stdout"),
+		locale: fs.String("locale", "", "CSV only: write numbers for a spreadsheet set to this language `tag` (e.g. vi-VN: "+
+			"decimal comma, fields separated by ;); without it the CSV is the machine format"),
+		table:    fs.String("table", report.TableIndices, "CSV only: the `table` to write: "+strings.Join(report.Tables, ", ")),
+		surveyID: fs.String("survey", survey.DefaultID, "questionnaire `id`"),
+		out:      fs.String("o", "", "write to `file` instead of stdout"),
 	}
 }
 
@@ -64,6 +68,13 @@ func (f *reportFlags) query(e env) (report.Query, report.Format, error) {
 		return qy, format, usagef("--format must be one of %s, not %q", report.FormatNames(), *f.format)
 	case !e.msgs.Has(*f.lang):
 		return qy, format, usagef("--lang must be one of %s, not %q", strings.Join(e.msgs.Codes(), ", "), *f.lang)
+	case !slices.Contains(report.Tables, *f.table):
+		return qy, format, usagef("--table must be one of %s, not %q", strings.Join(report.Tables, ", "), *f.table)
+	case *f.table == report.TableSmallArea && *f.smallArea == "":
+		return qy, format, usagef("--table small_area needs --small-area LEVEL")
+	}
+	if _, ok := report.SpreadsheetLocale(*f.locale); *f.locale != "" && !ok {
+		return qy, format, usagef("--locale must be a language tag of %s, not %q", report.LocaleTags(), *f.locale)
 	}
 	if err := qy.Validate(); err != nil {
 		return qy, format, usageError{e.message(err)}
@@ -94,8 +105,10 @@ func cmdReport(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	csvOpts := report.CSVOptions{Table: *f.table}
+	csvOpts.Locale, _ = report.SpreadsheetLocale(*f.locale)
 	var buf bytes.Buffer
-	if err := writeReport(ctx, e, st, q, qy, format, *f.lang, &buf); err != nil {
+	if err := writeReport(ctx, e, st, q, qy, format, *f.lang, csvOpts, &buf); err != nil {
 		return err
 	}
 	if *f.out == "" {
@@ -107,7 +120,7 @@ func cmdReport(ctx context.Context, e env, args []string) error {
 
 // writeReport computes the report of qy and writes it in format, worded by report.NewMeta as
 // on the web. JSON is indented for people at a terminal; the bytes are otherwise the API's.
-func writeReport(ctx context.Context, e env, st *store.Store, q *survey.Questionnaire, qy report.Query, format report.Format, lang string, buf *bytes.Buffer) error {
+func writeReport(ctx context.Context, e env, st *store.Store, q *survey.Questionnaire, qy report.Query, format report.Format, lang string, csv report.CSVOptions, buf *bytes.Buffer) error {
 	if qy.Filters.Agency != nil {
 		if _, err := st.FindAgencyByCode(ctx, *qy.Filters.Agency); errors.Is(err, store.ErrNotFound) {
 			return fault.New(fault.Invalid, "unknown_agency", *qy.Filters.Agency)
@@ -123,6 +136,7 @@ func writeReport(ctx context.Context, e env, st *store.Store, q *survey.Question
 	if err != nil {
 		return err
 	}
+	m.CSV = csv
 	var raw bytes.Buffer
 	if err := format.Write(&raw, rep, m); err != nil {
 		return err
@@ -152,7 +166,8 @@ func reportMeta(ctx context.Context, e env, st *store.Store, q *survey.Questionn
 	if err != nil {
 		return report.Meta{}, err
 	}
-	return report.NewMeta(e.msgs.Locale(lang), q, qy, names, fonts), nil
+	m := report.NewMeta(e.msgs.Locale(lang), q, qy, names, fonts)
+	return m, m.LoadReceipts(ctx, st, qy)
 }
 
 func optional(s string) *string {

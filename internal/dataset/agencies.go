@@ -21,6 +21,30 @@ const (
 // is a line here and a "level.<level>" key in each catalogue of assets/i18n.
 var Levels = []string{LevelProvince, LevelDistrict, LevelCommune}
 
+// TwoLevelFrom is the first year of two-level local government (province and commune,
+// Nghị quyết 202/2025/QH15): the district level ended on 30 June 2025, and a report of 2025 or
+// later is read against today's units, so the district level is no longer offered for it.
+const TwoLevelFrom = 2025
+
+// LevelsIn returns the levels of local government in year, from the top down: Levels before
+// TwoLevelFrom, then province and commune. The officials' level filter offers these.
+func LevelsIn(year int) []string {
+	if year >= TwoLevelFrom {
+		return []string{LevelProvince, LevelCommune}
+	}
+	return Levels
+}
+
+// LevelKey returns the catalogue key of level's name in a report of year: "level.<level>",
+// or from TwoLevelFrom on "level.<level>_since2025", which for the commune level names the
+// communes, wards and special zones of 2025 and for the district level the date it ended.
+func LevelKey(level string, year int) string {
+	if year >= TwoLevelFrom && level != LevelProvince && IsLevel(level) {
+		return "level." + level + "_since2025"
+	}
+	return "level." + level
+}
+
 func rankOf(level string) int {
 	r, _ := levelRank(level)
 	return r

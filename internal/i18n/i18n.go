@@ -21,6 +21,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"sipas/internal/calendar"
 )
 
@@ -39,8 +41,8 @@ type Language struct {
 // Languages is the registry: every language, the default (Vietnamese) first. A new language
 // is one line here and its catalogue in assets/i18n.
 var Languages = []Language{
-	{Code: "vi", Name: "Tiếng Việt", Tag: "vi-VN", Decimal: ",", Thousands: ".", Date: "02/01/2006", Percent: "%s%%", Points: "%s điểm %%"},
-	{Code: "en", Name: "English", Tag: "en", Decimal: ".", Thousands: ",", Date: "2006-01-02", Percent: "%s%%", Points: "%s pp"},
+	{Code: "vi", Name: "Tiếng Việt", Tag: "vi-VN", Decimal: ",", Thousands: ".", Date: "02/01/2006", Percent: "%s%%", Points: "%s điểm phần trăm"},
+	{Code: "en", Name: "English", Tag: "en", Decimal: ".", Thousands: ",", Date: "2006-01-02", Percent: "%s%%", Points: "%s percentage points"},
 }
 
 // Default is the code of the default language: pages without ?lang=, and the fallback of
@@ -119,7 +121,8 @@ func (l *Locale) SignedPoints(diff float64, decimals int) string {
 }
 
 // Points writes a difference of fractions in percentage points with its sign and unit:
-// "+4,2 điểm %" (vi), "+4.2 pp" (en).
+// "+4,2 điểm phần trăm" (vi), "+4.2 percentage points" (en): GLOSSARY.md
+// never writes "%" for a difference.
 func (l *Locale) Points(diff float64, decimals int) string {
 	return fmt.Sprintf(l.Language.Points, l.SignedPoints(diff, decimals))
 }
@@ -269,6 +272,24 @@ func (c *Catalog) Codes() []string {
 
 // T returns the text of key in the language lang (as Locale picks it), for templates.
 func (c *Catalog) T(lang, key string, args ...any) string { return c.Locale(lang).T(key, args...) }
+
+// Fold returns s as a search key: lower case, without diacritics (NFD, combining marks
+// dropped, đ as d), so that "hai long" finds "Hài lòng" and "Đông" finds "dong". Officials
+// type on keyboards without a Vietnamese input method as often as with one.
+func Fold(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue
+		case r == 'đ' || r == 'Đ':
+			r = 'd'
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
 
 // UpperFirst capitalises the first letter, for a catalogue term used as a label or heading:
 // the catalogues hold terms as GLOSSARY.md writes them, in lower case, for use in sentences.

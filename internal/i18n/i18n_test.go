@@ -21,9 +21,9 @@ func TestNumberFormats(t *testing.T) {
 		{"en percent", en.Percent(0.875, 1), "87.5%"},
 		{"vi thousands", vi.Number(1234, 0), "1.234"},
 		{"en thousands", en.Number(1234567.25, 2), "1,234,567.25"},
-		{"vi negative points", vi.Points(-0.042, 1), "−4,2 điểm %"},
-		{"en positive points", en.Points(0.0921, 1), "+9.2 pp"},
-		{"zero has no sign", en.Points(-0.00001, 1), "0.0 pp"},
+		{"vi negative points", vi.Points(-0.042, 1), "−4,2 điểm phần trăm"},
+		{"en positive points", en.Points(0.0921, 1), "+9.2 percentage points"},
+		{"zero has no sign", en.Points(-0.00001, 1), "0.0 percentage points"},
 		{"vi signed points", vi.SignedPoints(0.042, 1), "+4,2"},
 		{"vi date", vi.Date(time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)), "25/11/2026"},
 		{"en date", en.Date(time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)), "2026-11-25"},
@@ -99,6 +99,23 @@ func TestShippedCatalogues(t *testing.T) {
 	for _, l := range c.Locales() {
 		if l.Name == "" || l.Tag == "" || !l.Has("lang.switch_label") {
 			t.Errorf("%s: registry line or switch label missing", l.Code)
+		}
+	}
+}
+
+func TestFold(t *testing.T) {
+	for in, want := range map[string]string{
+		"Hài lòng":                    "hai long",
+		"HÀI LÒNG":                    "hai long",
+		"Đông Hòa":                    "dong hoa",
+		"Cán bộ hướng dẫn tận tình":   "can bo huong dan tan tinh",
+		"ho\u0300i":                   "hoi", // decomposed input folds the same
+		"Phí, lệ phí = 5.000đ; ổn":    "phi, le phi = 5.000d; on",
+		"Nhanh gọn, thái độ niềm nở!": "nhanh gon, thai do niem no!",
+		"already plain ascii":         "already plain ascii",
+	} {
+		if got := Fold(in); got != want {
+			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

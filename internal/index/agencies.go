@@ -37,6 +37,24 @@ func agencyRows(cur, base *year, shares Shares, overall *indexDef) []AgencyRow {
 	return rows
 }
 
+// familyOf counts the agency rows of the unfiltered report, those with a
+// stratified estimate (ranked) and those whose stratified change has a
+// p-value (the Holm family).
+func familyOf(rows []AgencyRow) AgencyFamily {
+	f := AgencyFamily{Agencies: len(rows)}
+	for _, r := range rows {
+		s := r.Stratified
+		if s == nil || s.Estimate == nil {
+			continue
+		}
+		f.Ranked++
+		if s.Change != nil && s.Change.PValue != nil {
+			f.Holm++
+		}
+	}
+	return f
+}
+
 // agencyRow computes the row of stratum h of the report year.
 func agencyRow(cur, base *year, shares Shares, overall *indexDef, h int) AgencyRow {
 	code := cur.full.Strata[h].Code

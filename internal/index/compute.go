@@ -120,6 +120,7 @@ func Compute(in Input) (*Report, error) {
 		adjustQuestions(rep)
 	}
 	rows := agencyRows(cur, base, shares, &defs[len(defs)-1])
+	rep.AgencyFamily = familyOf(rows)
 	rep.Agencies = scope.rows(rows)
 	return rep, nil
 }

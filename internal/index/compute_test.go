@@ -58,7 +58,7 @@ func TestJSONShape(t *testing.T) {
 			if err := json.Unmarshal(b, &doc); err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(sorted("survey", "year", "baseline", "confidence_level", "filters", "respondents", "indices", "agencies"), keys(doc)); diff != "" {
+			if diff := cmp.Diff(sorted("survey", "year", "baseline", "confidence_level", "filters", "respondents", "indices", "agencies", "agency_family"), keys(doc)); diff != "" {
 				t.Errorf("report keys (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff(sorted("agency", "level", "channel"), keys(doc["filters"])); diff != "" {

@@ -247,8 +247,15 @@ func TestAgencyRowsIgnoreScope(t *testing.T) {
 		t.Fatal(err)
 	}
 	byCode := map[string]AgencyRow{}
+	holm := 0
 	for _, r := range full.Agencies {
 		byCode[r.Agency] = r
+		if r.Stratified.Change.PValue != nil {
+			holm++
+		}
+	}
+	if want := (AgencyFamily{Agencies: len(full.Agencies), Ranked: len(full.Agencies), Holm: holm}); full.AgencyFamily != want {
+		t.Errorf("unfiltered agency family = %+v, want %+v", full.AgencyFamily, want)
 	}
 	for _, scope := range [][]string{
 		{"MG.30600"},
@@ -258,6 +265,9 @@ func TestAgencyRowsIgnoreScope(t *testing.T) {
 		rep, err := Compute(xwInput(t, scope))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if rep.AgencyFamily != full.AgencyFamily {
+			t.Errorf("scope %v: agency family %+v, want the unfiltered %+v", scope, rep.AgencyFamily, full.AgencyFamily)
 		}
 		for _, r := range rep.Agencies {
 			if !slices.Contains(scope, r.Agency) {

@@ -27,9 +27,26 @@ type Report struct {
 	// unfiltered report (METHODS §12): a filter only chooses which rows are
 	// shown.
 	Agencies []AgencyRow `json:"agencies"`
+	// AgencyFamily (extra) sizes the families of the agency rows, which a
+	// filtered report cannot count from the rows it shows: what a page says
+	// as "Holm over m agencies" and "rank among K".
+	AgencyFamily AgencyFamily `json:"agency_family"`
 	// SmallArea holds the model-based estimates of METHODS §14 when the
 	// report asks for a small-area level; absent otherwise.
 	SmallArea *SmallArea `json:"small_area,omitempty"`
+}
+
+// AgencyFamily counts the agencies of the unfiltered report that the
+// agency rows' adjustment and rank ranges are over (METHODS §12).
+type AgencyFamily struct {
+	// Agencies is the number of agency rows of the unfiltered report.
+	Agencies int `json:"agencies"`
+	// Ranked is K, the agencies with a stratified estimate: the rank
+	// ranges run from 1 to K.
+	Ranked int `json:"ranked"`
+	// Holm is m, the stratified agency changes with a p-value: the family
+	// of their Holm adjustment; 0 without a raw baseline.
+	Holm int `json:"holm"`
 }
 
 // BaselineRef names the baseline a report compares with.

@@ -98,6 +98,16 @@ func composition(r result, design Design) *Composition {
 	return c
 }
 
+// NormalInterval returns est ± z·√v clipped to [0, 1], the 95% interval of a stratified
+// index (METHODS §3), for a direct estimate whose variance is given (the small areas' v_i);
+// nil when v is NaN or negative.
+func NormalInterval(est, v float64) (lo, hi *float64) {
+	if math.IsNaN(v) || v < 0 || math.IsNaN(est) {
+		return nil, nil
+	}
+	return clippedCI(est, math.Sqrt(v), z975)
+}
+
 // clippedCI returns est ± q·se clipped to [0, 1] (METHODS §3).
 func clippedCI(est, se, q float64) (lo, hi *float64) {
 	return num(max(0, est-q*se)), num(min(1, est+q*se))

@@ -1,6 +1,7 @@
 // Package readback reads sipas's outputs back in tests the way people and their tools do: the
 // text of a PDF (pdftotext), the QR codes of a printed sheet (pdftoppm at 200 dpi, then
-// zbarimg), pages in a headless Chromium (chromedp) and their accessibility (axe-core).
+// zbarimg), pages in a headless Chromium (chromedp) and their accessibility (axe-core), and
+// spreadsheets as LibreOffice Calc set to an official's locale opens them (soffice).
 // Without a tool the test is skipped
 // locally and fails on CI (CI=true), so that a missing install step of .ci/run cannot pass
 // unnoticed.

@@ -87,7 +87,7 @@ func BenchmarkResponsesCSV(b *testing.B) {
 	var cw countingWriter
 	for b.Loop() {
 		cw = countingWriter{w: io.Discard}
-		w := NewResponsesCSV(&cw, benchCodes)
+		w := NewResponsesCSV(&cw, ResponseLayout{Codes: benchCodes})
 		writeSynthetic(b, w, benchRecords)
 		if err := w.Close(); err != nil {
 			b.Fatal(err)
@@ -107,7 +107,7 @@ func BenchmarkResponsesXLSX(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		w, err := NewResponsesXLSX(out, benchCodes)
+		w, err := NewResponsesXLSX(out, ResponseLayout{Codes: benchCodes})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -24,14 +24,11 @@ func aspectBars(rep *index.Report, m Meta) (bars []aspectBar, stratified bool) {
 		if idx.Kind != index.KindAspect {
 			continue
 		}
-		est, ch, strat := headline(idx)
-		stratified = stratified && strat
-		b := aspectBar{ID: idx.ID, Label: m.indexLabel(idx)}
-		if est != nil {
-			b.Value, b.Low, b.High, b.N = est.Value, est.CILow, est.CIHigh, est.N
-		}
-		if ch != nil {
-			b.Baseline = ch.BaselineEstimate
+		l := m.IndexLine(rep, idx) // the chart draws the tables' lines
+		stratified = stratified && l.Stratified
+		b := aspectBar{ID: idx.ID, Label: l.Label, Value: l.Estimate, Low: l.Low, High: l.High, N: l.N}
+		if l.Change != nil {
+			b.Baseline = l.Change.BaselineEstimate
 		}
 		bars = append(bars, b)
 	}

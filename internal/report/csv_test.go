@@ -122,7 +122,9 @@ func TestFieldFormats(t *testing.T) {
 func TestWriteAgenciesCSVGolden(t *testing.T) {
 	rep := mustReport(t)
 	var buf bytes.Buffer
-	if err := WriteAgenciesCSV(&buf, rep, testMeta(t)); err != nil {
+	m := testMeta(t)
+	m.CSV.Table = TableAgencies
+	if err := WriteCSV(&buf, rep, m); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "agencies.csv.golden", buf.Bytes())

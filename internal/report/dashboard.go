@@ -18,27 +18,31 @@ type ResponseRate struct {
 // DashboardSource is what the dashboard reads; *store.Store is one.
 type DashboardSource interface {
 	Source
-	// ResponseRates returns the rates of the year, of one agency or of all ("").
-	ResponseRates(ctx context.Context, year int, agency string) ([]ResponseRate, error)
 	// Years returns the years with responses or aggregates of a survey, newest first.
 	Years(ctx context.Context, surveyID string) ([]int, error)
 }
 
-// Dashboard is everything the officials' dashboard shows for one query.
+// Dashboard is everything the officials' dashboard shows for one query. Its comparisons are
+// Lines, as in the XLSX and PDF of the same query, so the page and the files agree.
 type Dashboard struct {
-	Query     Query
-	Report    *index.Report
-	Overall   *index.Index
-	Aspects   []index.Index
-	Questions []index.Index
-	Rates     map[string]ResponseRate // by agency code
-	Trend     []TrendPoint
-	Expect    []ExpectationShare
-	AspectSVG string // AspectChartSVG: every text in it is escaped
-	TrendSVG  string // TrendChartSVG
-	Years     []int
-	Survey    *survey.Questionnaire
-	Meta      Meta
+	Query  Query
+	Report *index.Report
+	// Overall is the overall index's line, nil without one; Aspects, Questions and League
+	// the lines of the aspects, the criteria and the agencies (league order).
+	Overall                    *Line
+	Aspects, Questions, League []Line
+	// Unweighted is the overall index on the unweighted basis, a labelled diagnostic; nil
+	// when the overall line is itself unweighted.
+	Unweighted *index.Estimate
+	Guide      Guide
+	Trend      []TrendPoint
+	Expect     []ExpectationShare
+	// The charts, wide (AspectChartSVG, TrendChartSVG) and for a phone (…Narrow); every
+	// text in them is escaped.
+	AspectSVG, AspectSVGNarrow, TrendSVG, TrendSVGNarrow string
+	Years                                                []int
+	Survey                                               *survey.Questionnaire
+	Meta                                                 Meta
 }
 
 // ExpectationShare is how many respondents chose one expectation option, and their share.
@@ -55,6 +59,9 @@ func BuildDashboard(ctx context.Context, src DashboardSource, q *survey.Question
 	if err := qy.Validate(); err != nil {
 		return nil, err
 	}
+	if err := m.LoadReceipts(ctx, src, qy); err != nil {
+		return nil, err
+	}
 	yc, err := src.YearCounts(ctx, q, qy.Year, channelOf(qy))
 	if err != nil {
 		return nil, err
@@ -63,7 +70,7 @@ func BuildDashboard(ctx context.Context, src DashboardSource, q *survey.Question
 	if err != nil {
 		return nil, err
 	}
-	d := &Dashboard{Query: qy, Report: rep, Survey: q, Meta: m, Rates: map[string]ResponseRate{}}
+	d := &Dashboard{Query: qy, Report: rep, Survey: q, Meta: m}
 	d.split(rep)
 	scope, err := scopeOf(ctx, src, qy.Filters)
 	if err != nil {
@@ -73,37 +80,35 @@ func BuildDashboard(ctx context.Context, src DashboardSource, q *survey.Question
 		return nil, err
 	}
 	d.Expect = expectationShares(q, yc, scope, rep.Respondents, m.lang())
-	agency := ""
-	if qy.Filters.Agency != nil {
-		agency = *qy.Filters.Agency
-	}
-	rates, err := src.ResponseRates(ctx, qy.Year, agency)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range rates {
-		d.Rates[r.AgencyCode] = r
-	}
 	if d.Years, err = src.Years(ctx, q.ID); err != nil {
 		return nil, err
 	}
-	d.AspectSVG = AspectChartSVG(rep, m)
-	d.TrendSVG = TrendChartSVG(d.Trend, m)
+	d.AspectSVG, d.AspectSVGNarrow = AspectChartSVG(rep, m), AspectChartSVGNarrow(rep, m)
+	d.TrendSVG, d.TrendSVGNarrow = TrendChartSVG(d.Trend, m), TrendChartSVGNarrow(d.Trend, m)
 	return d, nil
 }
 
-// split sorts the report's indices into questions, aspects and the overall index.
+// split words the report's comparisons as lines: the overall index, the aspects, the
+// criteria and the league table.
 func (d *Dashboard) split(rep *index.Report) {
+	m := d.Meta
 	for i := range rep.Indices {
-		switch ix := &rep.Indices[i]; ix.Kind {
+		ix := &rep.Indices[i]
+		l := m.IndexLine(rep, ix)
+		switch ix.Kind {
 		case index.KindQuestion:
-			d.Questions = append(d.Questions, *ix)
+			d.Questions = append(d.Questions, l)
 		case index.KindAspect:
-			d.Aspects = append(d.Aspects, *ix)
+			d.Aspects = append(d.Aspects, l)
 		default:
-			d.Overall = ix
+			d.Overall = &l
+			if l.Stratified {
+				d.Unweighted = ix.Unweighted
+			}
 		}
 	}
+	d.League = m.AgencyLines(rep)
+	d.Guide = m.Guide(rep)
 }
 
 // monthlyTrend computes the overall index of each month with responses, over the report's

@@ -14,19 +14,27 @@
 // # Number formats
 //
 // Machine formats (the CSV files) use a decimal point and RFC 3339 whatever
-// the language, as CONTRACT.md requires. Human formats (PDF, SVG, the text of
+// the language, as CONTRACT.md requires; CSVOptions.Locale writes the same
+// table for a spreadsheet set to a language (decimal comma and ";" for vi-VN). Human formats (PDF, SVG, the text of
 // XLSX cells) write numbers in the conventions of Meta.L (i18n.Languages):
 // 87,5% and 1.234 in Vietnamese, 87.5% and 1,234 in English. XLSX keeps every
 // quantity a number (fractions with a 0.0% format), never text, so officials
 // can recompute and chart them; the spreadsheet program then shows the decimal
 // separator of the reader's locale.
 //
-// # Headline basis
+// # One verdict per comparison
 //
-// METHODS §1: the stratified (receipts-weighted) basis gives the headline
-// numbers; the unweighted basis is a diagnostic shown beside it. Where a
-// stratified estimate does not exist (a stratum lacks its receipts count) the
-// human formats fall back to the unweighted one and say so.
+// METHODS §12: every comparison officials read is a Line (reading.go), built
+// the same way for the dashboard, the XLSX and the PDF: the numbers of the
+// line on one basis, the stratified one (receipts-weighted); the one verdict
+// (Holm over every agency of the unfiltered report for agencies, Holm over the
+// report's questions for criteria, the interval's for aspects and the overall
+// index); rank ranges; what an agency is compared with; and the sentences that
+// belong to it (words.go). Where a stratified estimate does not exist (a
+// stratum lacks its receipts count) the whole line is on the unweighted basis,
+// labelled a diagnostic, with no verdict words. Guide holds the sentences that
+// explain a table: what an interval, a verdict, an adjustment, a rank range and
+// a response rate mean.
 //
 // # Spreadsheet formula injection
 //

@@ -3,10 +3,8 @@ package report
 import (
 	"strconv"
 	"strings"
-	"unicode"
 
-	"golang.org/x/text/unicode/norm"
-
+	"sipas/internal/i18n"
 	"sipas/internal/index"
 )
 
@@ -59,16 +57,7 @@ func slugOr(s, fallback string) string {
 func Slug(s string) string {
 	var b strings.Builder
 	hyphen := false
-	// NFD splits "ế" into "e" plus combining marks, which are then dropped.
-	for _, r := range norm.NFD.String(s) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-			continue
-		case r == 'đ' || r == 'Đ':
-			r = 'd'
-		case r >= 'A' && r <= 'Z':
-			r += 'a' - 'A'
-		}
+	for _, r := range i18n.Fold(s) { // "ế" is "e", "Đ" is "d"
 		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
 			if hyphen && b.Len() > 0 {
 				b.WriteByte('-')

@@ -71,8 +71,8 @@ type ResponseFormat struct {
 	Name        string
 	ContentType string
 	Ext         string
-	// New starts an export to w of responses to the question codes.
-	New func(w io.Writer, codes []string) (ResponseWriter, error)
+	// New starts an export to w of responses laid out by l.
+	New func(w io.Writer, l ResponseLayout) (ResponseWriter, error)
 }
 
 // ResponseWriter is a streaming raw responses export: ResponsesCSV or ResponsesXLSX.
@@ -84,11 +84,11 @@ type ResponseWriter interface {
 // ResponseFormats are the formats of the raw responses export (GET /api/v1/responses and
 // the dashboard's links), the default first.
 var ResponseFormats = []ResponseFormat{
-	{"csv", "text/csv; charset=utf-8", ".csv", func(w io.Writer, codes []string) (ResponseWriter, error) {
-		return NewResponsesCSV(w, codes), nil
+	{"csv", "text/csv; charset=utf-8", ".csv", func(w io.Writer, l ResponseLayout) (ResponseWriter, error) {
+		return NewResponsesCSV(w, l), nil
 	}},
-	{"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", func(w io.Writer, codes []string) (ResponseWriter, error) {
-		return NewResponsesXLSX(w, codes)
+	{"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", func(w io.Writer, l ResponseLayout) (ResponseWriter, error) {
+		return NewResponsesXLSX(w, l)
 	}},
 }
 

@@ -1,11 +1,15 @@
 package report
 
 import (
+	"context"
 	"io/fs"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
 	"sipas/internal/calendar"
+	"sipas/internal/dataset"
 	"sipas/internal/i18n"
 	"sipas/internal/index"
 	"sipas/internal/survey"
@@ -39,6 +43,38 @@ type Meta struct {
 	// Fonts holds FontRegular and FontBold at its top level, for the PDF; the service passes
 	// fs.Sub(assets.FS, "fonts").
 	Fonts fs.FS
+	// Receipts are the report year's receipts per agency and ScopeReceipts their total over
+	// the query's scope, for the response rate beside every interval (LoadReceipts); nil and
+	// 0 leave the rates out, as under a channel filter, whose receipts are not counted.
+	Receipts      index.Populations
+	ScopeReceipts float64
+	// CSV says how WriteCSV writes: the machine format of CONTRACT.md (the zero value), or
+	// for a spreadsheet program set to a language's number conventions.
+	CSV CSVOptions
+}
+
+// LoadReceipts reads the receipts of qy's year into m.Receipts and m.ScopeReceipts. Under a
+// channel filter it leaves both empty: receipts are counted per agency, not per channel.
+func (m *Meta) LoadReceipts(ctx context.Context, src Source, qy Query) error {
+	m.Receipts, m.ScopeReceipts = nil, 0
+	if qy.Filters.Channel != nil {
+		return nil
+	}
+	pops, err := src.Populations(ctx, qy.Year)
+	if err != nil {
+		return err
+	}
+	scope, err := scopeOf(ctx, src, qy.Filters)
+	if err != nil {
+		return err
+	}
+	for code, n := range pops {
+		if scope == nil || slices.Contains(scope, code) {
+			m.ScopeReceipts += n
+		}
+	}
+	m.Receipts = pops
+	return nil
 }
 
 // bare is the locale of a Meta without one.
@@ -56,7 +92,7 @@ func NewMeta(l *i18n.Locale, q *survey.Questionnaire, qy Query, names map[string
 	case f.Agency != nil:
 		m.Scope = m.agencyName(*f.Agency)
 	case f.Level != nil:
-		m.Scope = m.t("level." + *f.Level)
+		m.Scope = m.t(dataset.LevelKey(*f.Level, qy.Year))
 	default:
 		m.Scope = m.t("scope.all")
 	}
@@ -166,7 +202,7 @@ func (m Meta) filtersLabel(rep *index.Report) string {
 		parts = append(parts, m.t("report.agency")+": "+m.agencyName(*f))
 	}
 	if f := rep.Filters.Level; f != nil {
-		parts = append(parts, m.t("report.level")+": "+m.t("level."+*f))
+		parts = append(parts, m.t("report.level")+": "+m.t(dataset.LevelKey(*f, rep.Year)))
 	}
 	if f := rep.Filters.Channel; f != nil {
 		parts = append(parts, m.t("report.channel")+": "+m.t("channel."+*f))
@@ -209,9 +245,9 @@ func (m Meta) pointsNum(d *float64) string {
 	return m.loc().SignedPoints(*d, 1)
 }
 
-// pvalue writes "p = 0,012", or "p < 0,001" where three decimals would show
+// PValue writes "p = 0,012", or "p < 0,001" where three decimals would show
 // a misleading 0.
-func (m Meta) pvalue(p *float64) string {
+func (m Meta) PValue(p *float64) string {
 	if p == nil {
 		return "–"
 	}
@@ -233,24 +269,6 @@ func overallIndex(rep *index.Report) *index.Index {
 	return nil
 }
 
-// headline picks the basis that people see for idx (METHODS §1): the
-// stratified estimate and change when the stratified basis exists, else the
-// unweighted ones. The change is always on the same basis as the estimate,
-// so it may be nil while the other basis has one: comparing a weighted
-// index with an unweighted baseline would be meaningless.
-func headline(idx *index.Index) (est *index.Estimate, ch *index.Change, stratified bool) {
-	if idx.Stratified != nil {
-		if idx.Change != nil {
-			ch = idx.Change.Stratified
-		}
-		return idx.Stratified, ch, true
-	}
-	if idx.Change != nil {
-		ch = idx.Change.Unweighted
-	}
-	return idx.Unweighted, ch, false
-}
-
 // changeVerdict returns the verdict of ch, or insufficient data when there
 // is no change to read.
 func changeVerdict(ch *index.Change) index.Verdict {
@@ -261,40 +279,44 @@ func changeVerdict(ch *index.Change) index.Verdict {
 }
 
 // summarySentence says the headline in one sentence: the overall index with its interval
-// and, against a baseline, the change in words.
+// and, against a baseline, the change in words (on the overall index's one basis).
 func (m Meta) summarySentence(rep *index.Report) string {
 	idx := overallIndex(rep)
 	if idx == nil {
 		return m.verdictLabel(index.InsufficientData)
 	}
-	est, ch, _ := headline(idx)
-	if est == nil || est.Value == nil {
+	l := m.IndexLine(rep, idx)
+	if l.Estimate == nil {
 		return m.t("report.sentence_no_data", rep.Year)
 	}
-	s := m.t("report.sentence_index", rep.Year, m.pct(est.Value), m.ci(est.CILow, est.CIHigh))
-	if rep.Baseline == nil {
+	s := m.t("report.sentence_index", rep.Year, m.pct(l.Estimate), m.ci(l.Low, l.High))
+	switch {
+	case !l.Stratified:
+		return s + m.t("read.sentence_unweighted")
+	case rep.Baseline == nil:
 		return s + "."
-	}
-	v := changeVerdict(ch)
-	if v == index.InsufficientData || ch.Diff == nil {
+	case !l.HasDiff():
 		return s + m.t("report.sentence_no_change_data", rep.Baseline.Year)
 	}
-	return s + m.t("report.sentence_change", m.verdictLabel(v), rep.Baseline.Year,
-		m.points(ch.Diff), m.pointsCI(ch), m.pvalue(ch.PValue))
+	return s + m.t("report.sentence_change", m.verdictLabel(l.Verdict), rep.Baseline.Year,
+		m.points(l.Change.Diff), m.PointsCI(l.Change), m.PValue(l.Change.PValue))
 }
 
-// pointsCI writes the interval of a difference in points.
-func (m Meta) pointsCI(ch *index.Change) string {
+// PointsCI writes the interval of a difference in points, the unit once: "[−0,6; +2,7 điểm
+// phần trăm]".
+func (m Meta) PointsCI(ch *index.Change) string {
 	if ch == nil || ch.CILow == nil || ch.CIHigh == nil {
 		return "–"
 	}
-	return "[" + m.loc().Points(*ch.CILow, 1) + "; " + m.loc().Points(*ch.CIHigh, 1) + "]"
+	lo, hi := *ch.CILow, *ch.CIHigh
+	return "[" + m.loc().SignedPoints(lo, boundDecimals(lo)) + "; " + m.loc().Points(hi, boundDecimals(hi)) + "]"
 }
 
-// value returns the estimate of e, or nil when e is nil.
-func value(e *index.Estimate) *float64 {
-	if e == nil {
-		return nil
+// boundDecimals is one decimal for a bound in points, or two when one would round a bound
+// that is not 0 to 0,0: "[0,0; +5,7]" beside "does not contain 0" reads as a contradiction.
+func boundDecimals(v float64) int {
+	if v != 0 && math.Abs(v*100) < 0.05 {
+		return 2
 	}
-	return e.Value
+	return 1
 }

@@ -40,11 +40,14 @@ var (
 	colMuted    = [3]int{90, 90, 90}
 )
 
-// WritePDF writes rep as an A4 report in m.Lang: the title, what the report
-// covers, the headline overall index (stratified basis) with its interval
-// and its change in words, a chart of the aspects against the baseline, the
-// indices table, the agency league table, method notes, and on every page a
-// footer with "Trang X/N" and the generation date.
+// WritePDF writes rep as an A4 report in m.Lang, in plain words for officials: the title,
+// what the report covers, the headline overall index with its interval, response rate and
+// change, the key points (what changed, what is uncertain), a chart of the aspects against the
+// baseline, the indices table, the agency league table with rank ranges and the units each
+// agency is compared with, the small-area table when the report has one, how to read each
+// table, and the methods in an annex; on every page a footer with "Trang X/N" and the
+// generation date. Every verdict is written in words, so the pages read the same printed in
+// black and white; the document's title and language are set.
 //
 // fonts must hold FontRegular and FontBold at its top level; the service
 // passes fs.Sub(assets.FS, "fonts"), tests os.DirFS of that folder.
@@ -72,10 +75,12 @@ func WritePDF(w io.Writer, rep *index.Report, m Meta, fonts fs.FS) error {
 	pdf.AddPage()
 
 	p.cover()
+	p.highlights()
 	p.aspectChart()
 	p.indicesTable()
 	p.agencyTable()
-	p.methodNotes()
+	p.smallAreaTable()
+	p.annex()
 
 	if err := pdf.Error(); err != nil {
 		return fmt.Errorf("report: write pdf: %w", err)
@@ -186,30 +191,28 @@ func (p *pdfDoc) cover() {
 	if ov == nil {
 		return
 	}
-	est, _, strat := headline(ov)
+	l := m.IndexLine(rep, ov)
 	x0, y0 := pdf.GetX(), pdf.GetY()
 	pdf.SetLeftMargin(pdfMargin + 5)
 	pdf.SetX(pdfMargin + 5)
 	p.font(false, 9.5)
-	p.para(5, p.m.t("report.overall")+" ("+m.basisLabel(strat)+")")
-	if est != nil && est.Value != nil {
+	p.para(5, p.m.t("report.overall")+" ("+m.basisLabel(l.Stratified)+")")
+	if l.Estimate != nil {
 		p.font(true, 22)
-		value := m.pct(est.Value)
+		value := m.pct(l.Estimate)
 		pdf.CellFormat(pdf.GetStringWidth(value)+3, 11, value, "", 0, "L", false, 0, "")
 		p.font(false, 9.5)
-		pdf.CellFormat(0, 11, i18n.UpperFirst(p.m.t("report.ci"))+": "+m.ci(est.CILow, est.CIHigh)+" · "+p.m.t("report.col_n")+": "+m.count(est.N), "", 1, "L", false, 0, "")
+		facts := i18n.UpperFirst(p.m.t("report.ci")) + ": " + m.ci(l.Low, l.High) + " · " + p.m.t("report.col_n") + ": " + m.count(l.N)
+		if l.Rate != nil {
+			facts += " · " + p.m.t("report.col_rate") + ": " + m.pct(l.Rate)
+		}
+		pdf.CellFormat(0, 11, facts, "", 1, "L", false, 0, "")
 	}
 	p.font(true, 10)
 	p.para(5, m.summarySentence(rep))
-	if u := ov.Unweighted; strat && u != nil && u.Value != nil {
-		p.font(false, 8.5)
-		p.color(colMuted)
-		p.para(4.5, p.m.t("report.diagnostic")+": "+m.pct(u.Value)+" "+m.ci(u.CILow, u.CIHigh))
-		p.color([3]int{})
-	}
-	if !strat {
-		p.font(false, 8.5)
-		p.para(4.5, p.m.t("report.unweighted_fallback"))
+	p.font(false, 8.5)
+	for _, n := range l.Notes {
+		p.para(4.5, n)
 	}
 	y1 := pdf.GetY()
 	pdf.SetLeftMargin(pdfMargin)
@@ -337,8 +340,11 @@ func (p *pdfDoc) chartBar(g pdfBars, b aspectBar, gy float64) {
 	}
 	if g.hasBase && b.Baseline != nil {
 		yb := by + pdfBarH + 0.6
+		// Light with a dark outline: told from this year's dark bar in black and white too.
 		p.fill(colBaseline)
-		pdf.Rect(pdfMargin, yb, g.xAt(*b.Baseline)-pdfMargin, pdfBarBaseH, "F")
+		p.draw(colWhisker)
+		pdf.SetLineWidth(0.2)
+		pdf.Rect(pdfMargin, yb, g.xAt(*b.Baseline)-pdfMargin, pdfBarBaseH, "FD")
 		p.color(colMuted)
 		pdf.SetXY(g.xAt(*b.Baseline)+1, yb)
 		pdf.CellFormat(pdfBarValueW-1, pdfBarBaseH, m.pct(b.Baseline), "", 0, "L", false, 0, "")
@@ -407,58 +413,6 @@ func (p *pdfDoc) table(cols []pdfCol, rows [][]string, bold func(i int) bool) {
 	}
 }
 
-// indicesTable lists every index on the headline basis, each aspect
-// followed by its criteria and the overall index last, with the unweighted
-// estimate beside it as a diagnostic.
-func (p *pdfDoc) indicesTable() {
-	m, rep := p.m, p.rep
-	ov := overallIndex(rep)
-	strat := ov == nil || ov.Stratified != nil
-	p.heading(p.m.t("report.indices_table") + " (" + m.basisLabel(strat) + ")")
-	hasBase := rep.Baseline != nil
-	cols := []pdfCol{{p.m.t("report.col_code"), 12, "L"}, {p.m.t("report.col_text"), 0, "L"}, {p.m.t("report.col_estimate"), 13, "R"},
-		{i18n.UpperFirst(p.m.t("report.ci")), 26, "C"}, {p.m.t("report.col_n_short"), 11, "R"}}
-	if strat {
-		cols = append(cols, pdfCol{i18n.UpperFirst(m.basisLabel(false)), 17, "R"})
-	}
-	if hasBase {
-		cols = append(cols, pdfCol{p.m.t("report.baseline_index", rep.Baseline.Year), 14, "R"},
-			pdfCol{p.m.t("report.col_change"), 16, "R"}, pdfCol{p.m.t("report.verdict"), 29, "L"})
-	}
-	fitText(cols)
-	var rows [][]string
-	var bold []bool
-	add := func(idx *index.Index) {
-		est, ch, _ := headline(idx)
-		code := idx.ID
-		if idx.Kind == index.KindOverall {
-			code = "" // its label says it; "overall" would not fit the column
-		}
-		r := []string{code, plain(m.indexLabel(idx))}
-		if est != nil {
-			r = append(r, m.pct(est.Value), m.ci(est.CILow, est.CIHigh), m.count(est.N))
-		} else {
-			r = append(r, "–", "–", "–")
-		}
-		if strat {
-			r = append(r, m.pct(value(idx.Unweighted)))
-		}
-		if hasBase {
-			if ch != nil {
-				r = append(r, m.pct(ch.BaselineEstimate), m.pointsNum(ch.Diff), m.verdictLabel(ch.Verdict))
-			} else {
-				r = append(r, "–", "–", m.verdictLabel(index.InsufficientData))
-			}
-		}
-		rows = append(rows, r)
-		bold = append(bold, idx.Kind != index.KindQuestion)
-	}
-	for _, idx := range readingOrder(rep) {
-		add(idx)
-	}
-	p.table(cols, rows, func(i int) bool { return bold[i] })
-}
-
 // readingOrder returns the indices of rep for people: each aspect followed
 // by its criteria, then anything else in report order, the overall index
 // last. The report's own order (questions, aspects, overall) suits machines.
@@ -507,75 +461,9 @@ func fitText(cols []pdfCol) {
 	}
 }
 
-// agencyTable draws the league table: highest index first, the Holm
-// verdict, and a star on agencies whose sample is too small for ±5 %.
-func (p *pdfDoc) agencyTable() {
-	m, rep := p.m, p.rep
-	p.heading(p.m.t("report.league"))
-	p.font(false, 8.5)
-	p.para(4.5, p.m.t("report.league_basis"))
-	p.pdf.Ln(1)
-	if len(rep.Agencies) == 0 {
-		p.para(4.5, p.m.t("report.no_agencies"))
-		return
-	}
-	hasChange := false
-	for _, a := range rep.Agencies {
-		hasChange = hasChange || a.Change != nil
-	}
-	cols := []pdfCol{{p.m.t("report.col_no"), 9, "R"}, {p.m.t("report.col_agency_name"), 0, "L"}, {p.m.t("report.col_n_short"), 12, "R"},
-		{p.m.t("report.col_estimate"), 14, "R"}, {i18n.UpperFirst(p.m.t("report.ci")), 27, "C"}}
-	if hasChange {
-		cols = append(cols, pdfCol{p.m.t("report.col_change"), 16, "R"}, pdfCol{p.m.t("report.col_p_holm"), 14, "R"},
-			pdfCol{p.m.t("report.verdict_holm"), 31, "L"})
-	}
-	fitText(cols)
-	var rows [][]string
-	indicative := false
-	for i, a := range leagueOrder(rep.Agencies) {
-		name := plain(m.agencyName(a.Agency))
-		if name != a.Agency {
-			name += " (" + a.Agency + ")"
-		}
-		if a.Indicative {
-			name += " *"
-			indicative = true
-		}
-		r := []string{m.count(i + 1), name, m.count(a.N), m.pct(a.Estimate), m.ci(a.CILow, a.CIHigh)}
-		if hasChange {
-			if c := a.Change; c != nil {
-				r = append(r, m.pointsNum(c.Diff), m.pnum(c.PHolm), m.verdictLabel(c.VerdictHolm))
-			} else {
-				r = append(r, "–", "–", m.verdictLabel(index.InsufficientData))
-			}
-		}
-		rows = append(rows, r)
-	}
-	p.table(cols, rows, nil)
-	if indicative {
-		p.pdf.Ln(1.5)
-		p.font(false, 7.5)
-		p.para(4, p.m.t("report.indicative_note"))
-	}
-}
-
-// methodNotes writes the method notes as a bulleted list.
-func (p *pdfDoc) methodNotes() {
-	p.heading(p.m.t("report.method_head"))
-	p.font(false, 8.5)
-	for _, n := range methodNotes(p.rep, p.m) {
-		p.pdf.SetX(pdfMargin)
-		p.pdf.CellFormat(4, 4.5, "•", "", 0, "L", false, 0, "")
-		p.pdf.SetLeftMargin(pdfMargin + 4)
-		p.para(4.5, n)
-		p.pdf.SetLeftMargin(pdfMargin)
-		p.pdf.Ln(1)
-	}
-}
-
-// pnum writes a p-value without the "p =": "0,012" or "< 0,001".
-func (m Meta) pnum(p *float64) string {
-	return strings.TrimPrefix(strings.TrimPrefix(m.pvalue(p), "p = "), "p ")
+// PNumber writes a p-value without the "p =": "0,012" or "< 0,001".
+func (m Meta) PNumber(p *float64) string {
+	return strings.TrimPrefix(strings.TrimPrefix(m.PValue(p), "p = "), "p ")
 }
 
 // plain makes free text fit for a PDF line or an SVG label: control

@@ -7,12 +7,37 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"sipas/internal/calendar"
+	"sipas/internal/i18n"
+	"sipas/internal/survey"
 )
+
+// ResponseLayout says how a raw responses export is laid out and worded.
+type ResponseLayout struct {
+	// Codes are the question codes, in order: one column each.
+	Codes []string
+	// Survey gives the questions' wording for the XLSX's headers; nil shows the codes.
+	Survey *survey.Questionnaire
+	// L is the XLSX's language (headers, channels, dates); nil is the default language's bare
+	// locale.
+	L *i18n.Locale
+	// Locale, for the CSV, writes it for a spreadsheet set to that language: ";" between
+	// fields where its decimal separator is a comma, dates and times as it writes them. nil is
+	// the machine format of responses.csv, which imports back.
+	Locale *i18n.Language
+}
+
+func (l ResponseLayout) loc() *i18n.Locale {
+	if l.L == nil {
+		return bare
+	}
+	return l.L
+}
 
 // ResponseRecord is one response of the raw export.
 type ResponseRecord struct {
@@ -79,25 +104,30 @@ type ResponsesCSV struct {
 	bw     *bufio.Writer
 	cw     *csv.Writer
 	codes  int
+	sheet  *i18n.Language // for a spreadsheet; nil is the machine format
 	row    []string
 	err    error
 	closed bool
 }
 
 // NewResponsesCSV starts a raw responses export to w with the question
-// codes in order; it writes the BOM and the header (an error doing so is
+// codes of l in order; it writes the BOM and the header (an error doing so is
 // returned by the first Write or by Close). Close flushes; it does not
-// close w.
-func NewResponsesCSV(w io.Writer, codes []string) *ResponsesCSV {
+// close w. With l.Locale it is the same table for a spreadsheet set to that
+// language (see ResponseLayout), which no longer imports back.
+func NewResponsesCSV(w io.Writer, l ResponseLayout) *ResponsesCSV {
 	// One 64 KiB buffer: csv.NewWriter reuses a bufio.Writer that is large
 	// enough instead of adding its own 4 KiB one.
 	bw := bufio.NewWriterSize(w, 64<<10)
-	r := &ResponsesCSV{bw: bw, cw: csv.NewWriter(bw), codes: len(codes), row: make([]string, len(codes)+5)}
+	r := &ResponsesCSV{bw: bw, cw: csv.NewWriter(bw), codes: len(l.Codes), sheet: l.Locale, row: make([]string, len(l.Codes)+5)}
+	if r.sheet != nil && r.sheet.Decimal != "." {
+		r.cw.Comma = ';'
+	}
 	if _, err := bw.WriteString(bom); err != nil {
 		r.err = err
 		return r
 	}
-	r.err = r.cw.Write(ResponseColumns(codes))
+	r.err = r.cw.Write(ResponseColumns(l.Codes))
 	return r
 }
 
@@ -115,6 +145,9 @@ func (r *ResponsesCSV) Write(rec ResponseRecord) error {
 	row := r.row
 	row[0], row[1], row[2] = SafeCell(rec.ResponseID), SafeCell(rec.AgencyCode), SafeCell(rec.Channel)
 	row[3] = submittedAt(rec.SubmittedAt)
+	if r.sheet != nil && !rec.SubmittedAt.IsZero() {
+		row[3] = calendar.In(rec.SubmittedAt).Format(r.sheet.Date + " 15:04:05")
+	}
 	for i, a := range rec.Answers {
 		row[4+i] = answerText[a]
 	}
@@ -139,10 +172,11 @@ func (r *ResponsesCSV) Close() error {
 	return r.err
 }
 
-// ResponsesXLSX streams responses as an XLSX workbook with one sheet,
-// "responses", in the responses.csv layout: a bold, frozen header row, then
-// one row per Write; answers are number cells, everything else text through
-// SafeCell (submitted_at stays RFC 3339 text, exactly as in the CSV).
+// ResponsesXLSX streams responses as an XLSX workbook for officials, in the language of its
+// layout: the sheet of responses in the responses.csv column order, under headers in words
+// (each question's column headed by its code and its wording), a frozen header row, answers as
+// number cells, the submission time as a date-time cell in Vietnam time, the channel in words
+// and every text through SafeCell; and a sheet listing the questions.
 //
 // Memory: excelize's StreamWriter keeps at most about 16 MiB of sheet XML in
 // memory and spills the rest to a temporary file (so 1,000,000 responses
@@ -153,51 +187,100 @@ func (r *ResponsesCSV) Close() error {
 //
 // It is not safe for concurrent use. Errors are sticky, as for ResponsesCSV.
 type ResponsesXLSX struct {
-	w      io.Writer
-	f      *excelize.File
-	sw     *excelize.StreamWriter
-	codes  int
-	rows   int // rows written, header included
-	vals   []any
-	err    error
-	closed bool
+	w        io.Writer
+	f        *excelize.File
+	sw       *excelize.StreamWriter
+	l        ResponseLayout
+	channels map[string]string // code → words
+	dateID   int
+	rows     int // rows written, header included
+	vals     []any
+	err      error
+	closed   bool
 }
 
-// responsesSheet is the sheet name of the raw XLSX export: the layout's
-// name rather than a translated one, because it is a data layout that
-// scripts read.
-const responsesSheet = "responses"
-
-// NewResponsesXLSX starts a raw responses export to w with the question
-// codes in order and writes the header row. Nothing reaches w before
-// Close, which writes the workbook (it does not close w).
-func NewResponsesXLSX(w io.Writer, codes []string) (*ResponsesXLSX, error) {
+// NewResponsesXLSX starts a raw responses export to w laid out by l and writes the header
+// row and the questions sheet. Nothing reaches w before Close, which writes the workbook (it
+// does not close w).
+func NewResponsesXLSX(w io.Writer, l ResponseLayout) (*ResponsesXLSX, error) {
 	f := excelize.NewFile()
-	r := &ResponsesXLSX{w: w, f: f, codes: len(codes), vals: make([]any, len(codes)+5)}
-	if err := r.start(codes); err != nil {
+	r := &ResponsesXLSX{w: w, f: f, l: l, vals: make([]any, len(l.Codes)+5), channels: map[string]string{}}
+	if err := r.start(); err != nil {
 		_ = f.Close()
 		return nil, fmt.Errorf("report: write responses xlsx: %w", err)
 	}
 	return r, nil
 }
 
-func (r *ResponsesXLSX) start(codes []string) error {
-	if err := r.f.SetSheetName("Sheet1", responsesSheet); err != nil {
+// responseHeader is the header of the responses sheet in words: "A1 – wording" for questions.
+func (l ResponseLayout) responseHeader() []string {
+	loc := l.loc()
+	h := []string{loc.T("responses.col_id"), loc.T("responses.col_agency"), loc.T("responses.col_channel"), loc.T("responses.col_at")}
+	for _, code := range l.Codes {
+		h = append(h, code+" – "+l.questionText(code))
+	}
+	return append(h, loc.T("responses.col_comment"))
+}
+
+// questionText is the wording of question code, or the code.
+func (l ResponseLayout) questionText(code string) string {
+	if l.Survey != nil {
+		for _, a := range l.Survey.Aspects {
+			for _, q := range a.Questions {
+				if q.Code == code {
+					return q.Text.In(l.loc().Code)
+				}
+			}
+		}
+	}
+	return code
+}
+
+func (r *ResponsesXLSX) start() error {
+	loc := r.l.loc()
+	sheet := loc.T("responses.sheet")
+	if err := r.f.SetSheetName("Sheet1", sheet); err != nil {
 		return err
 	}
-	bold, err := r.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err := r.questionsSheet(); err != nil {
+		return err
+	}
+	for _, c := range []string{"counter", "online", "postal"} {
+		r.channels[c] = loc.T("channel." + c)
+	}
+	head, err := r.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true},
+		Alignment: &excelize.Alignment{Vertical: "top", WrapText: true},
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDE6F0"}}})
 	if err != nil {
 		return err
 	}
-	if r.sw, err = r.f.NewStreamWriter(responsesSheet); err != nil {
+	// The language's date layout in spreadsheet codes: 02/01/2006 is dd/mm/yyyy.
+	layout := strings.NewReplacer("2006", "yyyy", "01", "mm", "02", "dd").Replace(loc.Language.Date) + " hh:mm:ss"
+	if r.dateID, err = r.f.NewStyle(&excelize.Style{CustomNumFmt: &layout}); err != nil {
 		return err
 	}
-	// Widths and panes must precede the first row in a stream.
-	n := len(codes)
+	if r.sw, err = r.f.NewStreamWriter(sheet); err != nil {
+		return err
+	}
+	if err := r.streamLayout(); err != nil {
+		return err
+	}
+	header := r.l.responseHeader()
+	cells := make([]any, len(header))
+	for i, h := range header {
+		cells[i] = excelize.Cell{StyleID: head, Value: SafeCell(h)}
+	}
+	r.rows = 1
+	return r.sw.SetRow("A1", cells, excelize.RowOpts{Height: 90})
+}
+
+// streamLayout sets the widths and the frozen header, which must precede the first row.
+func (r *ResponsesXLSX) streamLayout() error {
+	n := len(r.l.Codes)
 	for _, c := range []struct {
 		from, to int
 		width    float64
-	}{{1, 1, 22}, {2, 3, 12}, {4, 4, 26}, {5, 4 + n, 5}, {5 + n, 5 + n, 60}} {
+	}{{1, 1, 22}, {2, 3, 12}, {4, 4, 20}, {5, 4 + n, 16}, {5 + n, 5 + n, 60}} {
 		if c.to < c.from {
 			continue
 		}
@@ -205,16 +288,41 @@ func (r *ResponsesXLSX) start(codes []string) error {
 			return err
 		}
 	}
-	if err := r.sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+	return r.sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
+}
+
+// questionsSheet lists the questions: code, aspect and wording, and what an empty cell means.
+func (r *ResponsesXLSX) questionsSheet() error {
+	loc := r.l.loc()
+	sheet := loc.T("responses.sheet_questions")
+	if _, err := r.f.NewSheet(sheet); err != nil {
 		return err
 	}
-	header := ResponseColumns(codes)
-	cells := make([]any, len(header))
-	for i, h := range header {
-		cells[i] = excelize.Cell{StyleID: bold, Value: SafeCell(h)}
+	rows := [][]any{{loc.T("report.col_code"), loc.T("kind.aspect"), loc.T("report.col_text")}}
+	aspect := map[string]string{}
+	if q := r.l.Survey; q != nil {
+		for _, a := range q.Aspects {
+			for _, qu := range a.Questions {
+				aspect[qu.Code] = a.ID + ". " + a.Title.In(loc.Code)
+			}
+		}
 	}
-	r.rows = 1
-	return r.sw.SetRow("A1", cells)
+	for _, code := range r.l.Codes {
+		rows = append(rows, []any{SafeCell(code), SafeCell(aspect[code]), SafeCell(r.l.questionText(code))})
+	}
+	rows = append(rows, []any{}, []any{loc.T("responses.answers_note")})
+	for i, row := range rows {
+		if err := r.f.SetSheetRow(sheet, fmt.Sprintf("A%d", i+1), &row); err != nil {
+			return err
+		}
+	}
+	if err := r.f.SetColWidth(sheet, "A", "A", 10); err != nil {
+		return err
+	}
+	if err := r.f.SetColWidth(sheet, "B", "B", 44); err != nil {
+		return err
+	}
+	return r.f.SetColWidth(sheet, "C", "C", 90)
 }
 
 // Write appends one response. Past the sheet's last row it returns
@@ -228,12 +336,21 @@ func (r *ResponsesXLSX) Write(rec ResponseRecord) error {
 	case r.rows >= excelize.TotalRows:
 		return ErrTooManyRows
 	}
-	if err := rec.check(r.codes); err != nil {
+	if err := rec.check(len(r.l.Codes)); err != nil {
 		return err
 	}
 	v := r.vals
-	v[0], v[1], v[2] = SafeCell(rec.ResponseID), SafeCell(rec.AgencyCode), SafeCell(rec.Channel)
-	v[3] = submittedAt(rec.SubmittedAt)
+	ch, ok := r.channels[rec.Channel]
+	if !ok {
+		ch = rec.Channel
+	}
+	v[0], v[1], v[2] = SafeCell(rec.ResponseID), SafeCell(rec.AgencyCode), SafeCell(ch)
+	v[3] = nil
+	if !rec.SubmittedAt.IsZero() {
+		// Spreadsheets have no time zones: the cell holds Vietnam's wall-clock time.
+		t := calendar.In(rec.SubmittedAt)
+		v[3] = excelize.Cell{StyleID: r.dateID, Value: time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)}
+	}
 	for i, a := range rec.Answers {
 		if a == 0 {
 			v[4+i] = nil // StreamWriter skips nil: an empty cell

@@ -2,7 +2,10 @@ package report
 
 import (
 	"bytes"
+	"encoding/csv"
 	"errors"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +56,7 @@ func testRecords() []ResponseRecord {
 
 func TestResponsesCSVGolden(t *testing.T) {
 	var buf bytes.Buffer
-	w := NewResponsesCSV(&buf, testCodes)
+	w := NewResponsesCSV(&buf, ResponseLayout{Codes: testCodes})
 	for _, r := range testRecords() {
 		if err := w.Write(r); err != nil {
 			t.Fatal(err)
@@ -91,7 +94,7 @@ func TestResponsesCSVGolden(t *testing.T) {
 // responses.csv: the layout is the one CONTRACT.md defines.
 func TestResponsesCSVImports(t *testing.T) {
 	var buf bytes.Buffer
-	w := NewResponsesCSV(&buf, testCodes)
+	w := NewResponsesCSV(&buf, ResponseLayout{Codes: testCodes})
 	recs := testRecords()
 	for _, r := range recs {
 		if err := w.Write(r); err != nil {
@@ -125,7 +128,8 @@ func TestResponsesCSVImports(t *testing.T) {
 
 func TestResponsesXLSX(t *testing.T) {
 	var buf bytes.Buffer
-	w, err := NewResponsesXLSX(&buf, testCodes)
+	q := mustQuestionnaire(t)
+	w, err := NewResponsesXLSX(&buf, ResponseLayout{Codes: testCodes, Survey: q, L: locale("vi")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,18 +146,31 @@ func TestResponsesXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	rows, err := f.GetRows(responsesSheet)
+	const sheet = "Phiếu gốc"
+	if got, want := strings.Join(f.GetSheetList(), "|"), sheet+"|Câu hỏi"; got != want {
+		t.Errorf("sheets = %s, want %s", got, want)
+	}
+	rows, err := f.GetRows(sheet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := strings.Join(rows[0], ","), strings.Join(ResponseColumns(testCodes), ","); got != want {
-		t.Errorf("header = %s, want %s", got, want)
+	// Headers in words; each question's column has its code and its wording.
+	want := []string{"Mã phiếu", "Mã cơ quan", "Kênh", "Thời điểm gửi (giờ Việt Nam)"}
+	for _, code := range testCodes {
+		want = append(want, code+" – "+ResponseLayout{Survey: q, L: locale("vi")}.questionText(code))
+	}
+	want = append(want, "Góp ý khác")
+	if got := strings.Join(rows[0], "|"); got != strings.Join(want, "|") {
+		t.Errorf("header = %s, want %s", got, strings.Join(want, "|"))
+	}
+	if !strings.Contains(rows[0][4], "A1 – ") || rows[0][4] == "A1 – A1" {
+		t.Errorf("question header %q has no wording", rows[0][4])
 	}
 	if got, want := len(rows), 1+len(testRecords()); got != want {
 		t.Fatalf("%d rows, want %d", got, want)
 	}
 	cell := func(ref string) string {
-		v, err := f.GetCellValue(responsesSheet, ref)
+		v, err := f.GetCellValue(sheet, ref)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +178,8 @@ func TestResponsesXLSX(t *testing.T) {
 	}
 	for ref, want := range map[string]string{
 		"A2":  "R-0001",
-		"D2":  "2026-01-01T00:30:00+07:00",
+		"C2":  "trực tiếp",
+		"C3":  "trực tuyến",
 		"E2":  "5",
 		"G2":  "", // not applicable
 		"J2":  "Cán bộ hướng dẫn tận tình, chu đáo. Rất hài lòng!",
@@ -177,13 +195,58 @@ func TestResponsesXLSX(t *testing.T) {
 			t.Errorf("%s = %q, want %q", ref, got, want)
 		}
 	}
-	if typ, _ := f.GetCellType(responsesSheet, "E2"); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+	// The submission time is a date-time cell holding Vietnam's wall clock: 00:30 on 1 January.
+	raw, _ := f.GetCellValue(sheet, "D2", excelize.Options{RawCellValue: true})
+	if v, err := strconv.ParseFloat(raw, 64); err != nil || math.Abs(v-46023.020833333336) > 1e-6 {
+		t.Errorf("D2 = %q, want the serial of 2026-01-01 00:30 (46023.0208…)", raw)
+	}
+	if id, _ := f.GetCellStyle(sheet, "D2"); id == 0 {
+		t.Error("D2 has no date format")
+	} else if st, _ := f.GetStyle(id); st.CustomNumFmt == nil || *st.CustomNumFmt != "dd/mm/yyyy hh:mm:ss" {
+		t.Errorf("D2 format = %v, want dd/mm/yyyy hh:mm:ss", st.CustomNumFmt)
+	}
+	if typ, _ := f.GetCellType(sheet, "E2"); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
 		t.Errorf("answer cell type = %v, want a number", typ)
 	}
-	if pane, _ := f.GetPanes(responsesSheet); !pane.Freeze || pane.YSplit != 1 {
+	if pane, _ := f.GetPanes(sheet); !pane.Freeze || pane.YSplit != 1 {
 		t.Errorf("panes = %+v, want the header row frozen", pane)
 	}
+	qs, _ := f.GetRows("Câu hỏi")
+	if len(qs) < 1+len(testCodes) || qs[1][0] != "A1" || qs[1][2] == "A1" {
+		t.Errorf("questions sheet = %q, want a row per question with its wording", qs)
+	}
 	checkNoFormulas(t, f)
+}
+
+// TestResponsesCSVSpreadsheet: the raw CSV for a vi-VN spreadsheet is the same table with
+// fields separated by ";" and Vietnamese date-times; the machine one stays RFC 3339.
+func TestResponsesCSVSpreadsheet(t *testing.T) {
+	vi, _ := SpreadsheetLocale("vi-VN")
+	var buf bytes.Buffer
+	w := NewResponsesCSV(&buf, ResponseLayout{Codes: testCodes, Locale: vi})
+	for _, r := range testRecords() {
+		if err := w.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(bytes.NewReader(buf.Bytes()[len(bom):]))
+	r.Comma = ';'
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(recs[0], ","), strings.Join(ResponseColumns(testCodes), ","); got != want {
+		t.Errorf("header = %s, want %s", got, want)
+	}
+	if got, want := recs[1][3], "01/01/2026 00:30:00"; got != want {
+		t.Errorf("submitted_at = %q, want %q", got, want)
+	}
+	if got := recs[2][len(recs[2])-1]; got != `'=HYPERLINK("http://example.com","Bấm")` {
+		t.Errorf("comment = %q, want it neutralised", got)
+	}
 }
 
 func TestResponsesErrors(t *testing.T) {
@@ -191,8 +254,8 @@ func TestResponsesErrors(t *testing.T) {
 	wrong := ResponseRecord{ResponseID: "R", Answers: []uint8{1, 2, 3, 4, 6}}
 	good := ResponseRecord{ResponseID: "R", Answers: make([]uint8, len(testCodes))}
 
-	c := NewResponsesCSV(&bytes.Buffer{}, testCodes)
-	x, err := NewResponsesXLSX(&bytes.Buffer{}, testCodes)
+	c := NewResponsesCSV(&bytes.Buffer{}, ResponseLayout{Codes: testCodes})
+	x, err := NewResponsesXLSX(&bytes.Buffer{}, ResponseLayout{Codes: testCodes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +283,7 @@ func TestResponsesErrors(t *testing.T) {
 	}
 
 	// A sheet holds 1,048,576 rows, header included.
-	x, err = NewResponsesXLSX(&bytes.Buffer{}, testCodes)
+	x, err = NewResponsesXLSX(&bytes.Buffer{}, ResponseLayout{Codes: testCodes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +302,7 @@ var errDisk = errors.New("disk full")
 func (failWriter) Write([]byte) (int, error) { return 0, errDisk }
 
 func TestResponsesWriteErrors(t *testing.T) {
-	c := NewResponsesCSV(failWriter{}, testCodes)
+	c := NewResponsesCSV(failWriter{}, ResponseLayout{Codes: testCodes})
 	for range 2000 { // more than the buffer holds
 		if err := c.Write(testRecords()[0]); err != nil {
 			break
@@ -248,7 +311,7 @@ func TestResponsesWriteErrors(t *testing.T) {
 	if err := c.Close(); !errors.Is(err, errDisk) {
 		t.Errorf("csv Close = %v, want the writer's error", err)
 	}
-	x, err := NewResponsesXLSX(failWriter{}, testCodes)
+	x, err := NewResponsesXLSX(failWriter{}, ResponseLayout{Codes: testCodes})
 	if err != nil {
 		t.Fatal(err)
 	}

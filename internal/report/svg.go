@@ -19,7 +19,8 @@ import (
 // written as text.
 
 const (
-	svgWidth     = 640.0
+	svgWidth     = 640.0 // the dashboard's chart on a desktop
+	svgNarrow    = 340.0 // the same chart for a phone (360 px less the page's padding)
 	svgFont      = "sans-serif"
 	svgThisYear  = "#1f5f9e"
 	svgBaseline  = "#858585" // 3.7:1 against white: non-text contrast of WCAG 2.2 (1.4.11)
@@ -29,8 +30,11 @@ const (
 	svgMutedText = "#595959"
 )
 
-// svgWriter accumulates an SVG document.
-type svgWriter struct{ b strings.Builder }
+// svgWriter accumulates an SVG document of width w.
+type svgWriter struct {
+	b strings.Builder
+	w float64
+}
 
 // esc escapes s for XML text and attribute values.
 func esc(s string) string {
@@ -47,7 +51,7 @@ func (s *svgWriter) printf(format string, args ...any) { fmt.Fprintf(&s.b, forma
 
 func (s *svgWriter) open(id string, height float64, title, desc string) {
 	s.printf(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %s %s" width="%s" height="%s" role="img" aria-labelledby="%s-title %s-desc" font-family="%s" font-size="12" fill="%s">`,
-		coord(svgWidth), coord(height), coord(svgWidth), coord(height), id, id, svgFont, svgText)
+		coord(s.w), coord(height), coord(s.w), coord(height), id, id, svgFont, svgText)
 	s.printf(`<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, id, esc(title), id, esc(desc))
 }
 
@@ -65,17 +69,30 @@ func (s *svgWriter) text(x, y float64, anchor, fill string, size float64, bold b
 // index on the headline basis (stratified, or unweighted when the report has
 // no stratified estimates) with its 95 % interval as a whisker, and the
 // baseline's estimate on the same basis beneath it. Every bar carries its
-// value as text and a tooltip; <desc> reads the whole chart out.
-func AspectChartSVG(rep *index.Report, m Meta) string {
+// value as text and a tooltip; <desc> reads the whole chart out. It is 640 px wide;
+// AspectChartSVGNarrow draws the same chart for a phone.
+func AspectChartSVG(rep *index.Report, m Meta) string { return aspectChart(rep, m, svgWidth, "") }
+
+// AspectChartSVGNarrow is AspectChartSVG 340 px wide, for a 360 px phone: the legend on three
+// lines, the same bars and words at a legible size instead of a wide chart scaled down.
+func AspectChartSVGNarrow(rep *index.Report, m Meta) string {
+	return aspectChart(rep, m, svgNarrow, "-narrow")
+}
+
+func aspectChart(rep *index.Report, m Meta, width float64, idSuffix string) string {
 	bars, strat := aspectBars(rep, m)
-	g := svgBars{hasBase: rep.Baseline != nil, plotW: svgWidth - svgBarLeft - svgBarValueW}
+	g := svgBars{hasBase: rep.Baseline != nil, plotW: width - svgBarLeft - svgBarValueW}
 	g.groupH = svgBarLabelH + svgBarH + svgBarGap
 	if g.hasBase {
 		g.groupH += svgBarBaseH + 2
 	}
-	height := svgLegendH + float64(len(bars))*g.groupH + svgAxisH
+	legendH := svgLegendH
+	if width < svgWidth {
+		legendH += 18 // the baseline's entry on a line of its own
+	}
+	height := legendH + float64(len(bars))*g.groupH + svgAxisH
 	if len(bars) == 0 {
-		height = svgLegendH + svgAxisH
+		height = legendH + svgAxisH
 	}
 	id := "sipas-aspects-" + strconv.Itoa(rep.Year)
 	if s := Slug(m.Scope); s != "" {
@@ -83,10 +100,10 @@ func AspectChartSVG(rep *index.Report, m Meta) string {
 	}
 	title := fmt.Sprintf("%s, %d (%s)", m.t("report.chart_title"), rep.Year, m.basisLabel(strat))
 
-	var s svgWriter
-	s.open(id, height, title, aspectChartDesc(rep, m, bars))
+	s := svgWriter{w: width}
+	s.open(id+idSuffix, height, title, aspectChartDesc(rep, m, bars))
 	s.aspectLegend(rep, m, strat)
-	g.top, g.bottom = svgLegendH, height-svgAxisH
+	g.top, g.bottom = legendH, height-svgAxisH
 	if len(bars) == 0 {
 		s.text(svgBarLeft, g.top+14, "start", svgMutedText, 12, false, m.t("report.no_aspects"))
 	}
@@ -145,11 +162,15 @@ func (s *svgWriter) aspectLegend(rep *index.Report, m Meta, strat bool) {
 	const left = svgBarLeft
 	s.printf(`<rect x="%s" y="6" width="12" height="12" fill="%s"/>`, coord(left), svgThisYear)
 	s.text(left+18, 16, "start", svgText, 12, false, m.t("report.chart_year", rep.Year)+" ("+m.basisLabel(strat)+")")
-	if rep.Baseline != nil {
-		s.printf(`<rect x="%s" y="6" width="12" height="12" fill="%s"/>`, coord(left+330), svgBaseline)
-		s.text(left+348, 16, "start", svgText, 12, false, m.t("report.chart_year", rep.Baseline.Year))
+	bx, by, note := left+330, 6.0, 34.0
+	if s.w < svgWidth {
+		bx, by, note = left, 24, 52
 	}
-	s.text(left, 34, "start", svgMutedText, 11, false, m.t("report.chart_ci_note", rep.Year))
+	if rep.Baseline != nil {
+		s.printf(`<rect x="%s" y="%s" width="12" height="12" fill="%s"/>`, coord(bx), coord(by), svgBaseline)
+		s.text(bx+18, by+10, "start", svgText, 12, false, m.t("report.chart_year", rep.Baseline.Year))
+	}
+	s.text(left, note, "start", svgMutedText, 11, false, m.t("report.chart_ci_note", rep.Year))
 }
 
 // aspectBar writes one aspect at y: its title, this year's bar and whisker, the baseline's bar.
@@ -195,12 +216,22 @@ type TrendPoint struct {
 // the twelve months across (so a month sits in the same place all year),
 // 0–100 % up, each month's estimate as a point with its interval as a
 // whisker, joined by a line that breaks where a month has no data. Points
-// outside months 1–12 are ignored.
-func TrendChartSVG(points []TrendPoint, m Meta) string {
+// outside months 1–12 are ignored. It is 640 px wide; TrendChartSVGNarrow draws it for a
+// phone.
+func TrendChartSVG(points []TrendPoint, m Meta) string { return trendChart(points, m, svgWidth, "") }
+
+// TrendChartSVGNarrow is TrendChartSVG 340 px wide, for a 360 px phone: the months closer
+// together and no value above each point (the table under the chart has them, and the
+// tooltips), so that nothing overlaps.
+func TrendChartSVGNarrow(points []TrendPoint, m Meta) string {
+	return trendChart(points, m, svgNarrow, "-narrow")
+}
+
+func trendChart(points []TrendPoint, m Meta, width float64, idSuffix string) string {
 	pts := slices.DeleteFunc(slices.Clone(points), func(p TrendPoint) bool { return p.Month < 1 || p.Month > 12 })
 	slices.SortStableFunc(pts, func(a, b TrendPoint) int { return a.Month - b.Month })
 	const height, left, right, top, bottom = trendHeight, trendLeft, trendRight, trendTop, trendBottom
-	plotW, plotH := svgWidth-left-right, height-top-bottom
+	plotW, plotH := width-left-right, height-top-bottom
 
 	title := m.t("report.trend_title")
 	if m.Scope != "" {
@@ -218,15 +249,15 @@ func TrendChartSVG(points []TrendPoint, m Meta) string {
 		id += "-" + s
 	}
 
-	var s svgWriter
-	s.open(id, height, title, m.t("report.trend_desc")+". "+strings.Join(desc, "; ")+".")
+	s := svgWriter{w: width}
+	s.open(id+idSuffix, height, title, m.t("report.trend_desc")+". "+strings.Join(desc, "; ")+".")
 	for t := 0; t <= 100; t += 20 {
 		y := trendY(float64(t) / 100)
-		s.printf(`<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1"/>`, coord(left), coord(y), coord(svgWidth-right), coord(y), svgGrid)
+		s.printf(`<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1"/>`, coord(left), coord(y), coord(width-right), coord(y), svgGrid)
 		s.text(left-6, y+4, "end", svgMutedText, 11, false, m.loc().Percent(float64(t)/100, 0))
 	}
 	for month := 1; month <= 12; month++ {
-		s.text(trendX(month), height-bottom+18, "middle", svgMutedText, 11, false, m.t("month."+strconv.Itoa(month)))
+		s.text(s.trendX(month), height-bottom+18, "middle", svgMutedText, 11, false, m.t("month."+strconv.Itoa(month)))
 	}
 	if len(pts) == 0 {
 		s.text(left+plotW/2, top+plotH/2, "middle", svgMutedText, 13, false, m.t("report.trend_no_data"))
@@ -244,8 +275,8 @@ const (
 )
 
 // trendX is where month (1–12) sits across, so a month sits in the same place all year.
-func trendX(month int) float64 {
-	return trendLeft + (float64(month)-0.5)*(svgWidth-trendLeft-trendRight)/12
+func (s *svgWriter) trendX(month int) float64 {
+	return trendLeft + (float64(month)-0.5)*(s.w-trendLeft-trendRight)/12
 }
 
 // trendY is where a fraction sits up the 0–100 % axis.
@@ -267,7 +298,7 @@ func (s *svgWriter) trendLine(pts []TrendPoint) {
 		if prev < 0 || p.Month != prev+1 {
 			cmd = "M"
 		}
-		fmt.Fprintf(&path, "%s%s %s", cmd, coord(trendX(p.Month)), coord(trendY(*p.Estimate)))
+		fmt.Fprintf(&path, "%s%s %s", cmd, coord(s.trendX(p.Month)), coord(trendY(*p.Estimate)))
 		prev = p.Month
 	}
 	if path.Len() > 0 {
@@ -281,7 +312,7 @@ func (s *svgWriter) trendPoints(pts []TrendPoint, m Meta) {
 		if p.Estimate == nil {
 			continue
 		}
-		x := trendX(p.Month)
+		x := s.trendX(p.Month)
 		if p.Low != nil && p.High != nil {
 			lo, hi := trendY(*p.Low), trendY(*p.High)
 			s.printf(`<path d="M%s %sV%sM%s %sH%sM%s %sH%s" stroke="%s" stroke-width="1.2" fill="none"/>`,
@@ -289,7 +320,9 @@ func (s *svgWriter) trendPoints(pts []TrendPoint, m Meta) {
 		}
 		s.printf(`<circle cx="%s" cy="%s" r="4" fill="%s"><title>%s</title></circle>`,
 			coord(x), coord(trendY(*p.Estimate)), svgThisYear, esc(m.t("report.month", p.Month)+": "+m.trendValue(p)))
-		s.text(x, trendY(*p.Estimate)-8, "middle", svgText, 10, false, m.pct(p.Estimate))
+		if s.w >= svgWidth {
+			s.text(x, trendY(*p.Estimate)-8, "middle", svgText, 10, false, m.pct(p.Estimate))
+		}
 	}
 }
 

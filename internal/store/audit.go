@@ -47,3 +47,9 @@ func (s *Store) ListAudit(ctx context.Context, action string, limit int) ([]Audi
 			return e, err
 		})
 }
+
+// AuditActions returns every action the log holds, in order, for the audit page's filter.
+func (s *Store) AuditActions(ctx context.Context) ([]string, error) {
+	return queryAll(ctx, s.r, "audit actions", `SELECT DISTINCT action FROM audit_log ORDER BY action`, nil,
+		func(r scanner) (a string, err error) { return a, r.Scan(&a) })
+}

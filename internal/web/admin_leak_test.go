@@ -165,11 +165,11 @@ func TestAgencyUserSeesOnlyOwnAgency(t *testing.T) {
 func mustComments(t *testing.T, e *adminEnv, hidden bool) []string {
 	t.Helper()
 	var out []string
-	list, err := e.st.ListComments(t.Context(), store.CommentFilter{SurveyID: e.q.ID, Year: e.year, Hidden: &hidden})
+	list, err := e.st.ListComments(t.Context(), store.CommentFilter{SurveyID: e.q.ID, Year: e.year, Hidden: &hidden, PerPage: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range list {
+	for _, c := range list.Comments {
 		out = append(out, c.Text)
 	}
 	return out

@@ -141,11 +141,11 @@ func (e *adminEnv) seed(t *testing.T) {
 	}
 	storetest.MustSeedReceipts(t, e.st, seeds)
 	for _, year := range []int{e.year, 2023} {
-		list, err := e.st.ListComments(ctx, store.CommentFilter{SurveyID: e.q.ID, Year: year})
+		list, err := e.st.ListComments(ctx, store.CommentFilter{SurveyID: e.q.ID, Year: year, PerPage: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range list {
+		for _, c := range list.Comments {
 			e.comments[c.Text] = c.ID
 		}
 	}

@@ -28,6 +28,12 @@ func (s *Server) handleResponsesExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	layout := report.ResponseLayout{Codes: q.Codes(), Survey: q, L: s.locale(c)}
+	if tag := c.QueryParam("locale"); tag != "" {
+		if layout.Locale, ok = report.SpreadsheetLocale(tag); !ok {
+			return errBadRequest("invalid_locale", tag, report.LocaleTags())
+		}
+	}
 	agency := c.QueryParam("agency")
 	if o := readerOfficial(c); o != nil {
 		if !o.Can(auth.PermExportRaw) {
@@ -39,9 +45,14 @@ func (s *Server) handleResponsesExport(c echo.Context) error {
 	}
 	s.audit(c, "responses.export", fmt.Sprintf("format=%s year=%d agency=%s", format.Name, year, agency))
 	h := c.Response().Header()
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+report.ResponsesFileName(q.ID, year, agency, format.Ext)+`"`)
+	scope := agency
+	if layout.Locale != nil && format.Name == "csv" {
+		scope += " " + layout.Locale.Tag // the spreadsheet's file is told apart from the machine one
+	}
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+report.ResponsesFileName(q.ID, year, scope, format.Ext)+`"`)
 	h.Set(echo.HeaderContentType, format.ContentType)
-	w, err := format.New(c.Response(), q.Codes())
+	h.Set("Content-Language", layout.L.Tag)
+	w, err := format.New(c.Response(), layout)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,8 @@ import (
 	"sipas/internal/calendar"
 	"sipas/internal/dataset"
 	"sipas/internal/i18n"
+	"sipas/internal/index"
+	"sipas/internal/report"
 	"sipas/internal/survey"
 )
 
@@ -82,8 +84,15 @@ func (s *Server) funcs() template.FuncMap {
 		"roles":    func() []auth.Role { return auth.Roles },
 		"channels": func() []string { return dataset.Channels },
 		"list":     func(v ...string) []string { return v },
-		"dict":     dict,
-		"float":    toFloat,
+		// basis names the basis of a report.Line: "stratified" or "unweighted".
+		"basis": func(stratified bool) string {
+			if stratified {
+				return index.BasisStratified
+			}
+			return index.BasisUnweighted
+		},
+		"dict":  dict,
+		"float": toFloat,
 		"aspectTitle": func(q *survey.Questionnaire, id, l string) string {
 			if q == nil {
 				return id
@@ -111,7 +120,15 @@ func (s *Server) formatFuncs() template.FuncMap {
 			return format(s.msgs.Locale(l), *f, d)
 		}
 	}
+	meta := func(l string) report.Meta { return report.Meta{L: s.msgs.Locale(l)} }
 	return template.FuncMap{
+		// pvalue is "p = 0,012" or "p < 0,001", never "p = 0,000"; pnum the same without "p".
+		"pvalue": func(l string, p *float64) string { return meta(l).PValue(p) },
+		"pnum":   func(l string, p *float64) string { return meta(l).PNumber(p) },
+		// pointsci is a change's interval in points, the unit once: "[−0,6; +2,7 điểm phần trăm]".
+		"pointsci": func(l string, ch *index.Change) string { return meta(l).PointsCI(ch) },
+		// signed is a difference in points without its unit, for a column that names it: "+4,2".
+		"signed": nullable((*i18n.Locale).SignedPoints),
 		"pct":    func(l string, f float64, d int) string { return s.msgs.Locale(l).Percent(f, d) },
 		"num":    func(l string, f float64, d int) string { return s.msgs.Locale(l).Number(f, d) },
 		"points": func(l string, f float64, d int) string { return s.msgs.Locale(l).Points(f, d) },

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -59,6 +61,10 @@ func (s *Server) handleReportIndex(c echo.Context) error {
 	if !ok {
 		return errBadRequest("invalid_format", report.FormatNames())
 	}
+	csvOpts, err := csvOptions(c, f)
+	if err != nil {
+		return err
+	}
 	q, err := s.questionnaire(f.Survey)
 	if err != nil {
 		return err
@@ -82,6 +88,7 @@ func (s *Server) handleReportIndex(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	meta.CSV = csvOpts
 	var buf bytes.Buffer
 	if err := format.Write(&buf, rep, meta); err != nil {
 		return err
@@ -92,10 +99,45 @@ func (s *Server) handleReportIndex(c echo.Context) error {
 	}
 	s.audit(c, "report.download", fmt.Sprintf("format=%s year=%d baseline=%d %s", format.Name, qy.Year, qy.BaselineYear, scope))
 	h := c.Response().Header()
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+report.FileName(rep, meta.Scope, format.Ext)+`"`)
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+report.FileName(rep, csvSuffix(meta.Scope, csvOpts, format), format.Ext)+`"`)
 	h.Set("Content-Language", meta.L.Tag)
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	return c.Blob(http.StatusOK, format.ContentType, buf.Bytes())
+}
+
+// csvOptions reads the CSV's table= and locale= (docs/api.md): which table, and whether it
+// is the machine format or one for a spreadsheet set to a language (locale=vi-VN).
+func csvOptions(c echo.Context, f filterForm) (report.CSVOptions, error) {
+	o := report.CSVOptions{Table: cmp.Or(c.QueryParam("table"), report.TableIndices)}
+	if !slices.Contains(report.Tables, o.Table) {
+		return o, errBadRequest("invalid_table", strings.Join(report.Tables, ", "))
+	}
+	if o.Table == report.TableSmallArea && f.SmallArea == "" {
+		return o, errBadRequest("table_needs_small_area")
+	}
+	if tag := c.QueryParam("locale"); tag != "" {
+		var ok bool
+		if o.Locale, ok = report.SpreadsheetLocale(tag); !ok {
+			return o, errBadRequest("invalid_locale", tag, report.LocaleTags())
+		}
+	}
+	return o, nil
+}
+
+// csvSuffix is the scope part of a CSV's file name, which also says which table and which
+// conventions it holds ("…_agencies_vi-vn.csv"), so that two downloads are told apart; other
+// formats get the scope alone.
+func csvSuffix(scope string, o report.CSVOptions, f report.Format) string {
+	if f.Name != "csv" {
+		return scope
+	}
+	if o.Table != report.TableIndices {
+		scope += " " + o.Table
+	}
+	if o.Locale != nil {
+		scope += " " + o.Locale.Tag
+	}
+	return scope
 }
 
 // knownAgency returns the Invalid fault unknown_agency for a code no agency has (nil: no
@@ -117,7 +159,8 @@ func (s *Server) reportMeta(c echo.Context, q *survey.Questionnaire, qy report.Q
 	if err != nil {
 		return report.Meta{}, err
 	}
-	return report.NewMeta(s.locale(c), q, qy, names, s.fonts), nil
+	m := report.NewMeta(s.locale(c), q, qy, names, s.fonts)
+	return m, m.LoadReceipts(c.Request().Context(), s.store, qy)
 }
 
 // filterForm is the dashboard's and the report API's query: year, baseline and scope.

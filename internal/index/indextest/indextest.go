@@ -197,6 +197,8 @@ var unweightedAgencyP = regexp.MustCompile(`^agencies/[^/]+/change/p_value$`)
 var checkedElsewhere = regexp.MustCompile(`^(?:` + strings.Join([]string{
 	`agencies/[^/]+/(?:stratified/.*|predecessors/.*|predecessors|indicative)`,
 	`indices/[^/]+/stratified/indicative`,
+	// The sizes of the agency families, checked against the rows by index's own tests.
+	`agency_family/(?:agencies|ranked|holm)`,
 	`indices/[^/]+/change/(?:unweighted|stratified)/(?:verdict_holm|verdict_bh)`,
 	// The aggregate reference has no question family (the raw ones do).
 	`indices/[^/]+/change/(?:unweighted|stratified)/(?:p_holm|p_bh)`,
