@@ -35,6 +35,8 @@ type Store struct {
 	stop      chan struct{} // closed by Close: background loops end
 	loops     sync.WaitGroup
 	closed    sync.Once
+
+	throttled throttledBuffer // throttled sign-ins not yet summarised in the audit (logins.go)
 }
 
 // Options tune Open. The zero value is fine.
@@ -105,6 +107,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.b = newBatcher(s)
 	}
 	s.startRefusalFlusher()
+	s.startThrottledFlusher()
 	return s, nil
 }
 
@@ -119,7 +122,8 @@ func (s *Store) Close() error {
 		}
 		close(s.stop)
 		s.loops.Wait()
-		err = errors.Join(berr, s.flushRefusals(context.Background()), s.readStmts.close(), s.r.Close(), s.w.Close())
+		err = errors.Join(berr, s.flushRefusals(context.Background()), s.flushThrottled(context.Background()),
+			s.readStmts.close(), s.r.Close(), s.w.Close())
 	})
 	return err
 }

@@ -28,7 +28,10 @@ func (s *Server) handleResponsesExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	agency := c.QueryParam("agency")
+	agency, err := keyAgency(c, auth.ScopeAnswers, c.QueryParam("agency"))
+	if err != nil {
+		return err
+	}
 	if o := readerOfficial(c); o != nil {
 		if !o.Can(auth.PermExportRaw) {
 			return auth.ErrForbidden

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"html/template"
@@ -11,10 +12,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"sipas/internal/auth"
 	"sipas/internal/i18n"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
@@ -43,6 +46,10 @@ type Config struct {
 	// Languages are the languages the service speaks, each with its catalogue in
 	// Assets/i18n; nil means the registry, i18n.Languages.
 	Languages []i18n.Language
+	// PasswordChecks is how many sign-in password checks (argon2id, 19 MiB and a core each)
+	// may run at once; a sign-in beyond them is refused with 503 at once. 0 means one per
+	// core (GOMAXPROCS).
+	PasswordChecks int
 }
 
 // Server is the sipas web service.
@@ -57,6 +64,8 @@ type Server struct {
 	static  map[string]string // static file name → content hash, for cache-busting URLs
 	fonts   fs.FS             // Assets/fonts, for the PDFs
 	metrics *metrics          // GET /metrics (metrics.go)
+
+	gate *auth.PasswordGate // bounds the password checks running at once (session.go)
 }
 
 // New builds the server: templates and catalogues are parsed now, so a broken asset stops the
@@ -93,7 +102,8 @@ func New(cfg Config, st *store.Store) (*Server, error) {
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
 	s.e.IPExtractor = clientIP(cfg.TrustedProxies)
-	s.metrics = newMetrics(st)
+	s.gate = auth.NewPasswordGate(cmp.Or(cfg.PasswordChecks, runtime.GOMAXPROCS(0)))
+	s.metrics = newMetrics(st, s.gate)
 	s.routes()
 	return s, nil
 }
