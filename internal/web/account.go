@@ -56,7 +56,11 @@ func passwordProblem(err error) string {
 // gate and limits, and answers with the account page when it is wrong (handled = true).
 func (s *Server) reauthenticate(c echo.Context) (handled bool, err error) {
 	o := official(c)
-	ok, _, err := s.checkPassword(c, o.Email, c.FormValue("current"), c.RealIP())
+	current := c.FormValue("current")
+	if current == "" { // not a guess: nothing to count
+		return true, s.renderAccount(c, statusOf(fault.Invalid), nil, "account.wrong_password")
+	}
+	ok, _, err := s.checkPassword(c, o.Email, current, c.RealIP())
 	switch {
 	case errors.Is(err, errGateFull):
 		c.Response().Header().Set("Retry-After", "1")
