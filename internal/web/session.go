@@ -97,31 +97,37 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 	}
 }
 
-// sameOrigin refuses a request that a browser says comes from another site: Sec-Fetch-Site
-// cross-site, or an Origin (else a Referer) that is neither the base URL's origin nor this
-// request's host. A request with neither header is let through: browsers send Origin on every
-// cross-site POST, so it is not one.
+// sameOrigin refuses a request that a browser says comes from another site. Browsers that
+// send Sec-Fetch-Site are believed: only same-origin (or none: typed, bookmarked) passes.
+// Without it, an Origin must be the base URL's origin or this request's host. Pages here send
+// Referrer-Policy no-referrer, under which browsers write "Origin: null" even on a same-origin
+// form, so null (and no Origin at all: not a browser's cross-site POST) passes when
+// Sec-Fetch-Site is absent; the session-bound token still guards the officials' forms.
 func (s *Server) sameOrigin(c echo.Context) error {
 	r := c.Request()
-	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
-		return echo.NewHTTPError(http.StatusForbidden, "cross-site request")
+	refuse := echo.NewHTTPError(http.StatusForbidden, "cross-site request")
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return nil
+	case "":
+	default:
+		return refuse
 	}
 	from := r.Header.Get(echo.HeaderOrigin)
-	if from == "" {
-		if from = r.Referer(); from == "" {
-			return nil
-		}
+	if from == "" || from == "null" {
+		return nil
 	}
 	u, err := url.Parse(from)
-	if err == nil && u.Host != "" {
-		if base, berr := url.Parse(s.cfg.BaseURL); berr == nil && u.Scheme == base.Scheme && u.Host == base.Host {
-			return nil
-		}
-		if u.Host == r.Host {
-			return nil
-		}
+	if err != nil || u.Host == "" {
+		return refuse
 	}
-	return echo.NewHTTPError(http.StatusForbidden, "cross-site request")
+	if base, err := url.Parse(s.cfg.BaseURL); err == nil && u.Scheme == base.Scheme && u.Host == base.Host {
+		return nil
+	}
+	if u.Host == r.Host {
+		return nil
+	}
+	return refuse
 }
 
 // requireSameOrigin is sameOrigin as a middleware, for a form that has no session to bind a

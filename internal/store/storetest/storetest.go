@@ -198,6 +198,16 @@ func MustCreateOfficial(tb testing.TB, s *store.Store, email string, role auth.R
 	return o
 }
 
+// MustFindOfficial returns the official of an email.
+func MustFindOfficial(tb testing.TB, s *store.Store, email string) auth.Official {
+	tb.Helper()
+	o, _, err := s.FindOfficialForLogin(tb.Context(), email)
+	if err != nil {
+		tb.Fatalf("storetest: find official %s: %v", email, err)
+	}
+	return o
+}
+
 // MustSeedReceipts stores receipts, answered or not, with their own issue and answer times
 // (store.SeedReceipts), e.g. a year of responses with comments in several agencies.
 func MustSeedReceipts(tb testing.TB, s *store.Store, seeds []store.Seed) {
