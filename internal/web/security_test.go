@@ -356,7 +356,9 @@ func TestScopedKeys(t *testing.T) {
 	receipt := func(agency string) call {
 		return call{"POST", "/api/v1/receipts", `{"agency":"` + agency + `"}`}
 	}
-	sheet := func(agency string) call { return call{"POST", "/api/v1/sheets", `{"agency":"` + agency + `","count":1}`} }
+	sheet := func(agency string) call {
+		return call{"POST", "/api/v1/sheets", `{"agency":"` + agency + `","count":1}`}
+	}
 	minted := func(agency string) call {
 		return call{"POST", "/api/v1/minted", `{"agency":"` + agency + `","date":"2026-01-05","count":10000000}`}
 	}
