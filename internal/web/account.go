@@ -63,8 +63,7 @@ func (s *Server) reauthenticate(c echo.Context) (handled bool, err error) {
 	ok, _, err := s.checkPassword(c, o.Email, current, c.RealIP())
 	switch {
 	case errors.Is(err, errGateFull):
-		c.Response().Header().Set("Retry-After", "1")
-		return true, s.renderAccount(c, statusOf(fault.Unavailable), nil, "login.busy")
+		return true, s.busy(c)
 	case errors.Is(err, store.ErrLoginThrottled):
 		return true, s.renderAccount(c, statusOf(fault.RateLimited), nil, "login.throttled")
 	case err != nil:

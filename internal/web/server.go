@@ -48,7 +48,7 @@ type Config struct {
 	Languages []i18n.Language
 	// PasswordChecks is how many sign-in password checks (argon2id, 19 MiB and a core each)
 	// may run at once; a sign-in beyond them is refused with 503 at once. 0 means one per
-	// core (GOMAXPROCS).
+	// core but one (GOMAXPROCS-1, at least 1): a core is always left for citizens' answers.
 	PasswordChecks int
 }
 
@@ -102,7 +102,7 @@ func New(cfg Config, st *store.Store) (*Server, error) {
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
 	s.e.IPExtractor = clientIP(cfg.TrustedProxies)
-	s.gate = auth.NewPasswordGate(cmp.Or(cfg.PasswordChecks, runtime.GOMAXPROCS(0)))
+	s.gate = auth.NewPasswordGate(cmp.Or(cfg.PasswordChecks, max(1, runtime.GOMAXPROCS(0)-1)))
 	s.metrics = newMetrics(st, s.gate)
 	s.routes()
 	return s, nil

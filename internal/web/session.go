@@ -229,9 +229,7 @@ func (s *Server) handleLoginSubmit(c echo.Context) error {
 	ok, o, err := s.checkPassword(c, email, pw, client)
 	switch {
 	case errors.Is(err, errGateFull):
-		c.Response().Header().Set("Retry-After", "1")
-		p.Error = "login.busy"
-		return s.render(c, statusOf(fault.Unavailable), "login.html", p)
+		return s.busy(c)
 	case errors.Is(err, store.ErrLoginThrottled):
 		p.Error = "login.throttled"
 		return s.render(c, statusOf(fault.RateLimited), "login.html", p)
@@ -243,6 +241,15 @@ func (s *Server) handleLoginSubmit(c echo.Context) error {
 		return s.render(c, statusOf(fault.Unauthorized), "login.html", p)
 	}
 	return s.startSession(c, o, p.Next)
+}
+
+// busy answers a sign-in refused for want of a password-check slot: a short plain sentence
+// and Retry-After, not the page, so that a flood of them costs the server as little as
+// possible (every refusal it writes is CPU citizens' answers wait for).
+func (s *Server) busy(c echo.Context) error {
+	c.Response().Header().Set("Retry-After", "1")
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.String(statusOf(fault.Unavailable), s.msgs.T(s.lang(c), "login.busy"))
 }
 
 // errGateFull is a sign-in refused because every password-check slot is taken.
