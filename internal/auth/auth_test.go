@@ -169,8 +169,10 @@ func TestTOTP(t *testing.T) {
 // TestPasswordGate: slots beyond the size are refused at once, never waited for.
 func TestPasswordGate(t *testing.T) {
 	g := NewPasswordGate(2)
-	if !g.Enter() || !g.Enter() {
-		t.Fatal("the first two did not enter")
+	for i := range 2 {
+		if !g.Enter() {
+			t.Fatalf("entry %d of a gate of two was refused", i+1)
+		}
 	}
 	if g.Enter() {
 		t.Fatal("a third entered a gate of two")
