@@ -134,20 +134,5 @@ func (s *Store) flushThrottled(ctx context.Context) error {
 
 // startThrottledFlusher writes the throttled counts every throttledFlushInterval until Close.
 func (s *Store) startThrottledFlusher() {
-	s.loops.Add(1)
-	go func() {
-		defer s.loops.Done()
-		t := time.NewTicker(throttledFlushInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-s.stop:
-				return
-			case <-t.C:
-				if err := s.flushThrottled(context.Background()); err != nil {
-					s.log.Error("flush throttled sign-ins", "err", err)
-				}
-			}
-		}
-	}()
+	s.every(throttledFlushInterval, "flush throttled sign-ins", s.flushThrottled)
 }

@@ -128,6 +128,27 @@ func (s *Store) Close() error {
 	return err
 }
 
+// every runs fn in the background every interval until Close, logging its failures under
+// what (the buffers of refusals and throttled sign-ins are flushed so).
+func (s *Store) every(interval time.Duration, what string, fn func(context.Context) error) {
+	s.loops.Add(1)
+	go func() {
+		defer s.loops.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.stop:
+				return
+			case <-t.C:
+				if err := fn(context.Background()); err != nil {
+					s.log.Error(what, "err", err)
+				}
+			}
+		}
+	}()
+}
+
 // Ping checks that the database answers (for /healthz).
 func (s *Store) Ping(ctx context.Context) error {
 	var one int

@@ -207,6 +207,19 @@ func (e *adminEnv) signIn(t *testing.T, email, password string) *adminSession {
 	return s
 }
 
+// loginFrom is login from another client address (the request's TCP peer).
+func (e *adminEnv) loginFrom(t *testing.T, remoteAddr string, s *adminSession, email, password string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/admin/login",
+		strings.NewReader(form("_csrf", s.csrf, "email", email, "password", password)))
+	req.RemoteAddr = remoteAddr
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Cookie", e.srv.cookieName(csrfCookie)+"="+s.pre)
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	return rec
+}
+
 // login posts the sign-in form with the session's cookies.
 func (e *adminEnv) login(t *testing.T, s *adminSession, email, password string) *httptest.ResponseRecorder {
 	t.Helper()
@@ -684,13 +697,7 @@ func TestLoginThrottling(t *testing.T) {
 			t.Errorf("after %d failures from one address: status %d, want 429", maxFailuresPerClient, rec.Code)
 		}
 		// From another address the official signs in.
-		req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/admin/login",
-			strings.NewReader(form("_csrf", s.csrf, "email", adminEmail, "password", passwords[adminEmail])))
-		req.RemoteAddr = "198.51.100.7:4321"
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Cookie", e.srv.cookieName(csrfCookie)+"="+s.pre)
-		other := httptest.NewRecorder()
-		e.srv.ServeHTTP(other, req)
+		other := e.loginFrom(t, "198.51.100.7:4321", s, adminEmail, passwords[adminEmail])
 		if other.Code != http.StatusSeeOther {
 			t.Errorf("from another address: status %d, want 303", other.Code)
 		}
@@ -698,7 +705,7 @@ func TestLoginThrottling(t *testing.T) {
 	})
 }
 
-func count(list []string, s string) int {
+func count[T comparable](list []T, s T) int {
 	n := 0
 	for _, v := range list {
 		if v == s {

@@ -49,16 +49,6 @@ func (e *adminEnv) parallelLogins(t *testing.T, n int, email string, pw func(i i
 	return status
 }
 
-func countStatus(status []int, code int) int {
-	n := 0
-	for _, s := range status {
-		if s == code {
-			n++
-		}
-	}
-	return n
-}
-
 // TestParallelGuessesAreCounted: 100 parallel wrong passwords for one email from one address
 // got 100 answers of 401 (limit 5), and 40 parallel guesses whose last was right signed in.
 // Now exactly the limit is checked and the rest are throttled unchecked.
@@ -70,7 +60,7 @@ func TestParallelGuessesAreCounted(t *testing.T) {
 	if got := e.srv.gate.Verified() - before; got != maxFailuresPerEmail {
 		t.Errorf("100 parallel guesses: %d passwords checked, want exactly %d", got, maxFailuresPerEmail)
 	}
-	if n401, n429 := countStatus(status, http.StatusUnauthorized), countStatus(status, http.StatusTooManyRequests); n401 != maxFailuresPerEmail || n429 != 100-maxFailuresPerEmail {
+	if n401, n429 := count(status, http.StatusUnauthorized), count(status, http.StatusTooManyRequests); n401 != maxFailuresPerEmail || n429 != 100-maxFailuresPerEmail {
 		t.Errorf("100 parallel guesses: %d × 401, %d × 429; want %d and %d", n401, n429, maxFailuresPerEmail, 100-maxFailuresPerEmail)
 	}
 
@@ -194,13 +184,7 @@ func TestLockoutIsPerAddress(t *testing.T) {
 	for i := range maxFailuresPerEmail + 3 {
 		e.login(t, s, adminEmail, "kẻ tấn công đoán "+strconv.Itoa(i))
 	}
-	req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/admin/login",
-		strings.NewReader(form("_csrf", s.csrf, "email", adminEmail, "password", passwords[adminEmail])))
-	req.RemoteAddr = "203.0.113.50:5555" // the official's office
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Cookie", e.srv.cookieName(csrfCookie)+"="+s.pre)
-	rec := httptest.NewRecorder()
-	e.srv.ServeHTTP(rec, req)
+	rec := e.loginFrom(t, "203.0.113.50:5555", s, adminEmail, passwords[adminEmail]) // the official's office
 	if rec.Code != http.StatusSeeOther {
 		t.Errorf("the official from another address during the attack: status %d, want 303", rec.Code)
 	}
