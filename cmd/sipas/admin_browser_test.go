@@ -303,7 +303,7 @@ func checkPDFWords(t *testing.T, pdf []byte) {
 var adminPages = []string{
 	"/admin/", "/admin/?level=commune&baseline=none", "/admin/comments", "/admin/sample-size", "/admin/agencies",
 	"/admin/populations", "/admin/aggregates", "/admin/surveys", "/admin/kiosks", "/admin/sheets", "/admin/users",
-	"/admin/keys", "/admin/secrets", "/admin/audit", "/admin/?lang=en",
+	"/admin/keys", "/admin/secrets", "/admin/audit", "/admin/account", "/admin/?lang=en",
 }
 
 // checkAdminPages opens every officials' page at one width (a phone's 390 px, a desktop's
