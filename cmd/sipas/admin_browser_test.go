@@ -310,7 +310,7 @@ var adminPages = []string{
 // 1280 px): none scrolls sideways, every form control has a label, and with SIPAS_SHOTS=dir a
 // full-page screenshot of each is written there.
 func checkAdminPages(t *testing.T, srv *testServer, width int64, shots string) {
-	tab := newBrowser(t)
+	tab := readback.Browser(t, 90*time.Second) // every officials' page, under -race on a busy machine
 	signInBrowser(t, tab, srv, width)
 	for _, p := range adminPages {
 		checkAdminPage(t, tab, srv, p, width, shots)
