@@ -305,7 +305,7 @@ func checkPDFWords(t *testing.T, pdf []byte) {
 var adminPages = []string{
 	"/admin/", "/admin/?level=commune&baseline=none", "/admin/comments", "/admin/comments?q=hai+long&page=2", "/admin/sample-size",
 	"/admin/agencies", "/admin/populations", "/admin/aggregates", "/admin/surveys", "/admin/kiosks", "/admin/sheets",
-	"/admin/users", "/admin/keys", "/admin/secrets", "/admin/integrity", "/admin/audit", "/admin/audit?lang=en", "/admin/?lang=en",
+	"/admin/users", "/admin/keys", "/admin/secrets", "/admin/integrity", "/admin/audit", "/admin/audit?lang=en", "/admin/account", "/admin/?lang=en",
 }
 
 // viewport is a browser window's size in CSS pixels.

@@ -58,7 +58,7 @@ func newCrashEnv(t *testing.T) crashEnv {
 		t.Fatal(err)
 	}
 	e.cli(t, "import", "agencies", csv, "--db", e.db)
-	e.key = strings.TrimSpace(e.cli(t, "apikey", "create", "--name", "crash test", "--db", e.db))
+	e.key = strings.TrimSpace(e.cli(t, "apikey", "create", "--name", "crash test", "--issue", "CR.STP", "--db", e.db))
 	return e
 }
 

@@ -235,11 +235,12 @@ func demoLinks(ctx context.Context, st *store.Store, baseURL string, _ int, b *s
 // demoAPIKey creates an API key and prints how to use it.
 func demoAPIKey(ctx context.Context, st *store.Store, baseURL string, year int, b *strings.Builder) error {
 	key, hash, prefix := auth.NewAPIKey()
-	if _, err := st.CreateAPIKey(ctx, "demo one-stop software", hash, prefix); err != nil {
+	scopes := auth.Scopes{{Kind: auth.ScopeIssue, Agency: auth.AllAgencies}, {Kind: auth.ScopeReports, Agency: auth.AllAgencies}, {Kind: auth.ScopeMetrics}}
+	if _, err := st.CreateAPIKey(ctx, store.NewAPIKey{Name: "demo one-stop software", Hash: hash, Prefix: prefix, Scopes: scopes}); err != nil {
 		return err
 	}
-	fmt.Fprintf(b, "\nAPI key (demo): %s\nIssue a receipt:\n  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n    -d '{\"agency\":\"DEMO.STP\",\"procedure\":\"Chứng thực bản sao\",\"channel\":\"counter\"}' %s/api/v1/receipts\n",
-		key, key, baseURL)
+	fmt.Fprintf(b, "\nAPI key (demo, scopes %s): %s\nIssue a receipt:\n  curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n    -d '{\"agency\":\"DEMO.STP\",\"procedure\":\"Chứng thực bản sao\",\"channel\":\"counter\"}' %s/api/v1/receipts\n",
+		scopes, key, key, baseURL)
 	fmt.Fprintf(b, "Report: %s/api/v1/reports/index?year=%d&baseline=2023 (same key)\n\n", baseURL, year)
 	return nil
 }

@@ -64,11 +64,14 @@ func defaultQuestionnaire(t *testing.T) *survey.Questionnaire {
 // checkDemoInfo: five survey links, the API key, the kiosk link, the pages and four accounts.
 func checkDemoInfo(t *testing.T, info string) {
 	t.Helper()
-	for _, w := range []string{"units of 2023", "crosswalk of 46 rows", "API key (demo): sipas_", "/kiosk/enrol?code=",
+	for _, w := range []string{"units of 2023", "crosswalk of 46 rows", "/kiosk/enrol?code=",
 		"/admin/communes", "/admin/crosswalk", "admin@demo.sipas.vn", "analyst@demo.sipas.vn", "stp@demo.sipas.vn", "tayhoa@demo.sipas.vn"} {
 		if !strings.Contains(info, w) {
 			t.Errorf("the demo's output lacks %q\n%s", w, info)
 		}
+	}
+	if !regexp.MustCompile(`API key \(demo[^)]*\): sipas_`).MatchString(info) {
+		t.Errorf("the demo's output lacks its API key\n%s", info)
 	}
 	if n := len(regexp.MustCompile(`(?i)http://sipas\.test/s/[0-9A-Z]+`).FindAllString(info, -1)); n != 5 {
 		t.Errorf("%d survey links, want 5", n)

@@ -74,7 +74,7 @@ func cmdLoadtest(ctx context.Context, e env, args []string) error {
 	case c.target == "":
 		return usagef("loadtest needs --target URL")
 	case c.key == "":
-		return usagef("loadtest needs --key (an API key: sipas apikey create --name loadtest)")
+		return usagef("loadtest needs --key (an API key: sipas apikey create --name loadtest --issue CODE)")
 	case c.agency == "":
 		return usagef("loadtest needs --agency CODE (an agency of the target's database)")
 	case c.clients < 1 || c.requests < 1 || c.duration <= 0 || c.baselineN < 1:

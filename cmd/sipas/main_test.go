@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +61,7 @@ func TestUsageErrors(t *testing.T) {
 		{"bad base URL", []string{"serve", "--base-url", "ftp://x"}, exitUsage, "--base-url"},
 		{"import without a file", []string{"import", "agencies"}, exitUsage, "usage: sipas import"},
 		{"import of an unknown kind", []string{"import", "widgets", "x.csv"}, exitUsage, `"widgets"`},
-		{"apikey without action", []string{"apikey"}, exitUsage, "create, list or revoke"},
+		{"apikey without action", []string{"apikey"}, exitUsage, "create, scope, list or revoke"},
 		{"apikey create without name", []string{"apikey", "create"}, exitUsage, "--name"},
 		{"apikey unknown action", []string{"apikey", "steal"}, exitUsage, `"steal"`},
 		{"apikey revoke of a non-number", []string{"apikey", "revoke", "x"}, exitUsage, `"x"`},
@@ -503,5 +504,48 @@ func TestMustRunServer(t *testing.T) {
 	}
 	if _, err := os.Stat(db); err != nil {
 		t.Errorf("the server's database: %v", err)
+	}
+}
+
+// TestAPIKeyScopeFlags: `apikey create` without a scope flag makes a metrics-only key (the old
+// invocation still works, with the least it could need); the flags name agencies or *; a
+// typo'd agency is refused; `apikey scope` replaces a key's scopes.
+func TestAPIKeyScopeFlags(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "sipas.db")
+	st := openDB(t, db)
+	storetest.MustCreateAgency(t, st, "SC.STP", "Sở Tư pháp", "province")
+	storetest.MustCreateAgency(t, st, "SC.TNMT", "Sở Tài nguyên", "province")
+	st.Close()
+	scopesOf := func(key string) string {
+		t.Helper()
+		st := openDB(t, db)
+		defer st.Close()
+		k, err := st.FindAPIKeyByHash(t.Context(), auth.HashSecret(strings.TrimSpace(key)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k.Scopes.String() + " " + strconv.FormatBool(k.ExpiresAt.IsZero())
+	}
+	code, key, stderr := runCmd(t, "", "apikey", "create", "--name", "prometheus", "--db", db)
+	if code != exitOK || scopesOf(key) != "metrics true" || !strings.Contains(stderr, "scopes metrics") {
+		t.Errorf("no scope flag: exit %d, scopes %q, stderr %q; want metrics, never expiring", code, scopesOf(key), stderr)
+	}
+	code, key, stderr = runCmd(t, "", "apikey", "create", "--name", "một cửa", "--issue", "SC.STP,SC.TNMT", "--reports", "*", "--expires", "90d", "--db", db)
+	if code != exitOK || scopesOf(key) != "issue:SC.STP issue:SC.TNMT reports:* false" {
+		t.Errorf("scope flags: exit %d, scopes %q\n%s", code, scopesOf(key), stderr)
+	}
+	if code, _, stderr := runCmd(t, "", "apikey", "create", "--name", "typo", "--answers", "SC.STPP", "--db", db); code == exitOK || !strings.Contains(stderr, "SC.STPP") {
+		t.Errorf("unknown agency: exit %d, stderr %q; want a refusal naming it", code, stderr)
+	}
+	if code, _, stderr := runCmd(t, "", "apikey", "create", "--name", "bad", "--metrics", "--expires", "2001-01-01", "--db", db); code != exitUsage {
+		t.Errorf("expiry in the past: exit %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr := runCmd(t, "", "apikey", "scope", "1", "--answers", "SC.STP", "--metrics", "--db", db); code != exitOK {
+		t.Fatalf("apikey scope: exit %d\n%s", code, stderr)
+	}
+	code, list, _ := runCmd(t, "", "apikey", "list", "--db", db)
+	// The keys were looked up above, which records their use.
+	if code != exitOK || !strings.Contains(list, "scopes=answers:SC.STP,metrics") || strings.Contains(list, "used=never") {
+		t.Errorf("apikey list = %q, want key 1 with its new scopes, and each key's last use", list)
 	}
 }

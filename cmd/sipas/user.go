@@ -12,7 +12,8 @@ import (
 
 const userUsage = `user add --email E --role admin|analyst|agency [--agency CODE] [--name NAME]
        user passwd --email E
-       (the password is read from the first line of stdin)`
+       user totp-reset --email E   (removes a lost second factor; the official's sessions end)
+       (add and passwd read the password from the first line of stdin)`
 
 func cmdUser(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "user", userUsage)
@@ -24,12 +25,15 @@ func cmdUser(ctx context.Context, e env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 || (fs.Arg(0) != "add" && fs.Arg(0) != "passwd") {
+	if fs.NArg() != 1 || (fs.Arg(0) != "add" && fs.Arg(0) != "passwd" && fs.Arg(0) != "totp-reset") {
 		fs.Usage()
-		return usagef("name an action: add or passwd")
+		return usagef("name an action: add, passwd or totp-reset")
 	}
 	if !strings.Contains(*email, "@") {
 		return usagef("--email is required")
+	}
+	if fs.Arg(0) == "totp-reset" {
+		return userTOTPReset(ctx, e, *db, *email)
 	}
 	pw, err := readPassword(e)
 	if err != nil {
@@ -78,4 +82,26 @@ func readPassword(e env) (string, error) {
 		return "", usageError{err.Error()}
 	}
 	return pw, nil
+}
+
+// userTOTPReset removes an official's second factor and ends their sessions: the operator's
+// recovery when an official lost the phone and no other admin can do it on /admin/users.
+func userTOTPReset(ctx context.Context, e env, db, email string) error {
+	st, err := openStore(ctx, db, discardLogger())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	o, _, err := st.FindOfficialForLogin(ctx, email)
+	if err != nil {
+		return fmt.Errorf("user totp-reset %s: %w", email, err)
+	}
+	if err := st.DisableTOTP(ctx, o.ID); err != nil {
+		return err
+	}
+	if err := st.UpdateOfficial(ctx, o.ID, store.OfficialUpdate{}); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "removed the second factor of %s; their sessions ended\n", o.Email)
+	return st.Audit(ctx, "cli", "user.totp_reset", o.Email)
 }

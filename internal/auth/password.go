@@ -1,8 +1,10 @@
 package auth
 
 import (
+	"bufio"
 	"crypto/rand"
 	"crypto/subtle"
+	_ "embed"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -24,16 +26,50 @@ type Argon2Params struct {
 // keeps a sign-in under ~50 ms on a small server while making offline guessing expensive.
 var DefaultArgon2 = Argon2Params{Memory: 19 * 1024, Time: 2, Threads: 1}
 
-// MinPasswordLen is the shortest password accepted.
-const MinPasswordLen = 10
+// Password rules (ASVS 4.0.3 V2.1): at least MinPasswordLen characters, at most
+// MaxPasswordBytes, and not one of the common passwords of common-passwords.txt.
+const (
+	MinPasswordLen   = 12
+	MaxPasswordBytes = 1024
+)
 
-// CheckPasswordStrength refuses passwords too short to resist guessing.
-func CheckPasswordStrength(pw string) error {
-	if utf8.RuneCountInString(pw) < MinPasswordLen {
-		return fmt.Errorf("auth: the password must have at least %d characters", MinPasswordLen)
+// Errors of CheckPasswordStrength, so forms can say which rule a password broke.
+var (
+	ErrPasswordShort  = fmt.Errorf("auth: the password must have at least %d characters", MinPasswordLen)
+	ErrPasswordLong   = fmt.Errorf("auth: the password is longer than %d bytes", MaxPasswordBytes)
+	ErrPasswordCommon = errors.New("auth: the password is one of the most common passwords")
+)
+
+// commonPasswordsText is the NCSC list of common passwords, cut to the lengths the length
+// rule lets through (common-passwords.md gives its source, licence and how it was cut).
+//
+//go:embed common-passwords.txt
+var commonPasswordsText string
+
+var commonPasswords = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	sc := bufio.NewScanner(strings.NewReader(commonPasswordsText))
+	for sc.Scan() {
+		if w := strings.TrimSpace(sc.Text()); w != "" {
+			m[w] = true
+		}
 	}
-	if len(pw) > 1024 {
-		return errors.New("auth: the password is longer than 1024 bytes")
+	return m
+})
+
+// IsCommonPassword reports whether pw, in any letter case, is on the list of common passwords.
+func IsCommonPassword(pw string) bool { return commonPasswords()[strings.ToLower(pw)] }
+
+// CheckPasswordStrength refuses passwords too short to resist guessing, too long to hash
+// cheaply, or on the list of common passwords.
+func CheckPasswordStrength(pw string) error {
+	switch {
+	case utf8.RuneCountInString(pw) < MinPasswordLen:
+		return ErrPasswordShort
+	case len(pw) > MaxPasswordBytes:
+		return ErrPasswordLong
+	case IsCommonPassword(pw):
+		return ErrPasswordCommon
 	}
 	return nil
 }

@@ -37,6 +37,7 @@ type Official struct {
 	AgencyID   int64  // RoleAgency only
 	AgencyCode string // RoleAgency only
 	Disabled   bool
+	TwoFactor  bool // a TOTP second factor is enrolled: sign-in asks for its code
 }
 
 // Permission is one thing an official may be allowed to do.

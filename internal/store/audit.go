@@ -29,8 +29,12 @@ func audit(ctx context.Context, tx *sql.Tx, now time.Time, actor, action, detail
 	return nil
 }
 
-// ListAudit returns the newest entries first, at most limit, optionally only one action.
+// ListAudit returns the newest entries first, at most limit, optionally only one action. Throttled
+// sign-ins counted in memory are summarised first, so the list is up to date.
 func (s *Store) ListAudit(ctx context.Context, action string, limit int) ([]AuditEntry, error) {
+	if err := s.flushThrottled(ctx); err != nil {
+		return nil, err
+	}
 	q := `SELECT at, actor, action, detail FROM audit_log`
 	var args []any
 	if action != "" {

@@ -36,14 +36,26 @@ const (
 	DefaultKioskSurvey = "sipas-quick"
 
 	// AnonMinGap and AnonPerHour limit the answers without a receipt of one kiosk: at most
-	// one within AnonMinGap of another, and AnonPerHour in any hour before an answer.
+	// one within AnonMinGap of another and AnonPerHour in any hour, both by answer time and,
+	// for answers given live, by the server's receive time.
 	AnonMinGap  = 20 * time.Second
 	AnonPerHour = 60 // see AnonMinGap
+	// BackfillPerHour caps the backfilled answers without a receipt (given while the kiosk
+	// was offline, sent when it came back) that one kiosk delivers in a real hour, by the
+	// server's clock: a tablet that claims old answer times cannot deliver more.
+	BackfillPerHour = 60
 
 	// maxAnswerAge and maxAnswerSkew bound the answer time a kiosk reports for a queued
 	// answer; outside them the server's clock is used.
 	maxAnswerAge  = 30 * 24 * time.Hour
 	maxAnswerSkew = 5 * time.Minute
+	// liveWindow: an answer time at most this much before the server's clock is an answer
+	// given live; an earlier one is a backfill, and must fall in the kiosk's last offline
+	// window (from its last contact before a silence to its first contact after).
+	liveWindow = 2 * time.Minute
+	// offlineAfter is the silence after which a kiosk counts as having been offline. It is
+	// longer than kioskSeenEvery, the granularity of last_seen_at.
+	offlineAfter = 10 * time.Minute
 
 	// kioskSeenEvery is how often last_seen_at is refreshed, so that an open kiosk does not
 	// cost a write per page.
@@ -248,11 +260,20 @@ func (s *Store) RevokeKiosk(ctx context.Context, id int64) error {
 	})
 }
 
+// qNoteContact records a contact of kiosk ?1 at ?2: after a silence longer than offlineAfter
+// (?3 is ?2 less it) the kiosk was offline from its last contact until now. SQLite evaluates
+// every SET expression on the row as it was.
+const qNoteContact = `UPDATE kiosks SET
+	offline_from = CASE WHEN last_seen_at < ?3 THEN last_seen_at ELSE offline_from END,
+	online_since = CASE WHEN last_seen_at IS NULL OR last_seen_at < ?3 THEN ?2 ELSE online_since END,
+	last_seen_at = ?2
+	WHERE id = ?1`
+
 // TouchKiosk records that a kiosk was seen, at most once every few minutes.
 func (s *Store) TouchKiosk(ctx context.Context, id int64) error {
 	now := s.now()
-	if _, err := s.w.ExecContext(ctx, `UPDATE kiosks SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)`,
-		formatTime(now), id, formatTime(now.Add(-kioskSeenEvery))); err != nil {
+	if _, err := s.w.ExecContext(ctx, qNoteContact+` AND (last_seen_at IS NULL OR last_seen_at < ?4)`,
+		id, formatTime(now), formatTime(now.Add(-offlineAfter)), formatTime(now.Add(-kioskSeenEvery))); err != nil {
 		return fmt.Errorf("store: touch kiosk: %w", err)
 	}
 	return nil
@@ -271,7 +292,8 @@ type KioskSubmission struct {
 	Number receipt.Number
 	Policy TokenPolicy
 	// AnsweredAt is when the citizen submitted, by the kiosk's clock (answers may wait in
-	// its queue). Zero, more than a few minutes ahead or over 30 days old means now.
+	// its queue). It is believed only within the bounds of kioskWindow.answerTime; zero or
+	// outside them means now.
 	AnsweredAt time.Time
 	Submission
 }
@@ -337,28 +359,24 @@ func (s *Store) SubmitKioskResponse(ctx context.Context, ks KioskSubmission) (Ki
 
 // kioskRecordFor checks a kiosk answer inside its transaction and returns what to store: the
 // receipt's agency and channel for an answer with a receipt (which must be unanswered), the
-// kiosk's for one without (which the kiosk must allow, within the rate limit).
+// kiosk's for one without (which the kiosk must allow, within the rate limits). The answer
+// time is judged against the kiosk's offline window (kioskAnswerTime).
 func kioskRecordFor(ctx context.Context, tx *sql.Tx, ks KioskSubmission, key string, now time.Time) (kioskRecord, error) {
-	var agencyID int64
-	var allowAnon, revoked bool
-	err := tx.QueryRowContext(ctx, `SELECT agency_id, allow_without_receipt, revoked_at IS NOT NULL FROM kiosks WHERE id = ?`, ks.KioskID).
-		Scan(&agencyID, &allowAnon, &revoked)
-	if errors.Is(err, sql.ErrNoRows) || revoked {
-		return kioskRecord{}, ErrNotFound
-	}
+	w, err := noteKioskContact(ctx, tx, ks.KioskID, now)
 	if err != nil {
-		return kioskRecord{}, fmt.Errorf("store: submit kiosk response: %w", err)
+		return kioskRecord{}, err
 	}
-	at := ks.AnsweredAt
-	if at.IsZero() || at.After(now.Add(maxAnswerSkew)) || at.Before(now.Add(-maxAnswerAge)) {
-		at = now
-	}
-	rec := kioskRecord{Key: key, KioskID: ks.KioskID, AgencyID: agencyID, Channel: dataset.ChannelCounter, SubmittedAt: at, Submission: ks.Submission}
+	at, backfilled := w.answerTime(ks.AnsweredAt, now)
+	rec := kioskRecord{Key: key, KioskID: ks.KioskID, AgencyID: w.agencyID, Channel: dataset.ChannelCounter,
+		SubmittedAt: at, ReceivedAt: now, Backfilled: backfilled, Submission: ks.Submission}
 	if ks.Token == "" && ks.Number == "" {
-		if !allowAnon {
+		if !w.allowAnon {
 			return kioskRecord{}, fmt.Errorf("store: kiosk %d takes no answers without a receipt: %w", ks.KioskID, auth.ErrForbidden)
 		}
-		return rec, checkAnonRate(ctx, tx, ks.KioskID, at)
+		if err := checkAnonRate(ctx, tx, ks.KioskID, at); err != nil {
+			return kioskRecord{}, err
+		}
+		return rec, checkAnonReceived(ctx, tx, ks.KioskID, now, backfilled)
 	}
 	var rc Receipt
 	switch {
@@ -380,8 +398,66 @@ func kioskRecordFor(ctx context.Context, tx *sql.Tx, ks KioskSubmission, key str
 	return rec, nil
 }
 
-// checkAnonRate enforces the limits on answers without a receipt, on the answer times: a
-// kiosk's queued answers, sent in a burst after an outage, are judged by when they were given.
+// kioskWindow is what a kiosk answer is judged against: the kiosk, and its last offline window
+// as the server saw it, from its last contact before a silence to its first contact after
+// (from its enrolment, if it was never offline since).
+type kioskWindow struct {
+	agencyID      int64
+	allowAnon     bool
+	offlineFrom   time.Time
+	offlineUntil  time.Time
+	hasOfflineWin bool
+}
+
+// noteKioskContact records the contact of a kiosk that sends an answer (qNoteContact) and
+// returns its window. A revoked or unknown kiosk gives ErrNotFound.
+func noteKioskContact(ctx context.Context, tx *sql.Tx, kioskID int64, now time.Time) (kioskWindow, error) {
+	if _, err := tx.ExecContext(ctx, qNoteContact+` AND revoked_at IS NULL`, kioskID, formatTime(now), formatTime(now.Add(-offlineAfter))); err != nil {
+		return kioskWindow{}, fmt.Errorf("store: kiosk contact: %w", err)
+	}
+	var w kioskWindow
+	var revoked bool
+	var from, until sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT agency_id, allow_without_receipt, revoked_at IS NOT NULL,
+		coalesce(offline_from, enrolled_at, created_at), online_since FROM kiosks WHERE id = ?`, kioskID).
+		Scan(&w.agencyID, &w.allowAnon, &revoked, &from, &until)
+	if errors.Is(err, sql.ErrNoRows) || revoked {
+		return kioskWindow{}, ErrNotFound
+	}
+	if err != nil {
+		return kioskWindow{}, fmt.Errorf("store: submit kiosk response: %w", err)
+	}
+	if from.Valid && until.Valid {
+		f, err1 := parseTime(from.String)
+		u, err2 := parseTime(until.String)
+		if err := errors.Join(err1, err2); err != nil {
+			return kioskWindow{}, err
+		}
+		w.offlineFrom, w.offlineUntil, w.hasOfflineWin = f, u, true
+	}
+	return w, nil
+}
+
+// answerTime is the time an answer is stored with, and whether it is a backfill. A missing
+// time, or one ahead of the server, is now. One within liveWindow of now is taken as given
+// live. An earlier one is a backfill and is believed only inside the kiosk's offline window
+// (and maxAnswerAge); outside it, the kiosk could not have been holding the answer, so the
+// server's clock is used and the answer is judged as given now.
+func (w kioskWindow) answerTime(claimed, now time.Time) (time.Time, bool) {
+	switch {
+	case claimed.IsZero() || claimed.After(now):
+		return now, false
+	case !claimed.Before(now.Add(-liveWindow)):
+		return claimed, false
+	case w.hasOfflineWin && !claimed.Before(w.offlineFrom.Add(-maxAnswerSkew)) &&
+		!claimed.After(w.offlineUntil.Add(liveWindow)) && !claimed.Before(now.Add(-maxAnswerAge)):
+		return claimed, true
+	}
+	return now, false
+}
+
+// checkAnonRate enforces the limits on answers without a receipt on the answer times: no two
+// within AnonMinGap, at most AnonPerHour in the hour before.
 func checkAnonRate(ctx context.Context, tx *sql.Tx, kioskID int64, at time.Time) error {
 	var near, hour int
 	err := tx.QueryRowContext(ctx, `SELECT
@@ -399,6 +475,23 @@ func checkAnonRate(ctx context.Context, tx *sql.Tx, kioskID int64, at time.Time)
 	return nil
 }
 
+// checkAnonReceived enforces the same limits on the server's receive time, which a kiosk
+// cannot choose: a live answer needs AnonMinGap since the last live one and fewer than
+// AnonPerHour live ones in the past hour; a backfill fewer than BackfillPerHour backfills.
+func checkAnonReceived(ctx context.Context, tx *sql.Tx, kioskID int64, now time.Time, backfilled bool) error {
+	var near, hour int
+	err := tx.QueryRowContext(ctx, `SELECT coalesce(sum(received_at > ?3), 0), count(*)
+		FROM responses WHERE kiosk_id = ?1 AND receipt_id IS NULL AND received_at > ?2 AND backfilled = ?4`,
+		kioskID, formatTime(now.Add(-time.Hour)), formatTime(now.Add(-AnonMinGap)), backfilled).Scan(&near, &hour)
+	if err != nil {
+		return fmt.Errorf("store: kiosk rate limit: %w", err)
+	}
+	if backfilled && hour >= BackfillPerHour || !backfilled && (near > 0 || hour >= AnonPerHour) {
+		return ErrRateLimited
+	}
+	return nil
+}
+
 // kioskRecord is one response row taken at a kiosk.
 type kioskRecord struct {
 	ResponseID  string
@@ -407,17 +500,20 @@ type kioskRecord struct {
 	ReceiptID   sql.NullInt64
 	AgencyID    int64
 	Channel     string
-	SubmittedAt time.Time
+	SubmittedAt time.Time // the answer time (kioskWindow.answerTime)
+	ReceivedAt  time.Time // the server's clock
+	Backfilled  bool
 	Submission
 }
 
 func insertKioskResponse(ctx context.Context, tx *sql.Tx, r kioskRecord) error {
 	year, month := calendar.YearMonth(r.SubmittedAt)
 	_, err := tx.ExecContext(ctx, `INSERT INTO responses (response_id, receipt_id, agency_id, survey_id, survey_version,
-		channel, source, submitted_at, year, month, answers, expectations, comment, idempotency_key, kiosk_id)
-		VALUES (?, ?, ?, ?, ?, ?, 'kiosk', ?, ?, ?, ?, ?, ?, ?, ?)`,
+		channel, source, submitted_at, year, month, answers, expectations, comment, idempotency_key, kiosk_id, received_at, backfilled)
+		VALUES (?, ?, ?, ?, ?, ?, 'kiosk', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ResponseID, r.ReceiptID, r.AgencyID, r.SurveyID, r.SurveyVersion, r.Channel,
-		formatTime(r.SubmittedAt), year, month, r.Answers, r.Expectations, r.Comment, r.Key, r.KioskID)
+		formatTime(r.SubmittedAt), year, month, r.Answers, r.Expectations, r.Comment, r.Key, r.KioskID,
+		formatTime(r.ReceivedAt), r.Backfilled)
 	if isUniqueViolation(err) && r.ReceiptID.Valid {
 		return receipt.ErrAlreadyUsed
 	}
@@ -427,14 +523,16 @@ func insertKioskResponse(ctx context.Context, tx *sql.Tx, r kioskRecord) error {
 	return nil
 }
 
-// KioskCounts is how many answers a kiosk took, with and without a receipt.
+// KioskCounts is how many answers a kiosk took, with and without a receipt, and how many of
+// them were backfilled (given offline, received later).
 type KioskCounts struct {
 	WithReceipt, WithoutReceipt int64
+	Backfilled                  int64
 }
 
 // CountKioskResponses returns, per kiosk id, the answers it took.
 func (s *Store) CountKioskResponses(ctx context.Context) (map[int64]KioskCounts, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT kiosk_id, count(receipt_id), count(*) - count(receipt_id)
+	rows, err := s.r.QueryContext(ctx, `SELECT kiosk_id, count(receipt_id), count(*) - count(receipt_id), sum(backfilled)
 		FROM responses WHERE kiosk_id IS NOT NULL GROUP BY kiosk_id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: count kiosk responses: %w", err)
@@ -444,7 +542,7 @@ func (s *Store) CountKioskResponses(ctx context.Context) (map[int64]KioskCounts,
 	for rows.Next() {
 		var id int64
 		var c KioskCounts
-		if err := rows.Scan(&id, &c.WithReceipt, &c.WithoutReceipt); err != nil {
+		if err := rows.Scan(&id, &c.WithReceipt, &c.WithoutReceipt, &c.Backfilled); err != nil {
 			return nil, fmt.Errorf("store: count kiosk responses: %w", err)
 		}
 		out[id] = c

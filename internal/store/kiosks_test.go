@@ -211,24 +211,120 @@ func TestKioskAnonRate(t *testing.T) {
 		t.Errorf("21 s later: %v", err)
 	}
 
-	// 60 in an hour: a second kiosk, answers 21 s apart in the past hour.
+	// 60 in an hour by answer time: a second kiosk, seen, then offline for an hour, sends 61
+	// queued answers given 21 s apart.
 	k2, _ := mustKiosk(t, s, true)
-	base := clk.Now().Add(-59 * time.Minute)
+	if err := s.TouchKiosk(ctx, k2.ID); err != nil {
+		t.Fatal(err)
+	}
+	base := clk.Now()
+	clk.Advance(time.Hour)
 	for i := range store.AnonPerHour {
 		_, err := s.SubmitKioskResponse(ctx, store.KioskSubmission{KioskID: k2.ID, Key: fmt.Sprintf("hour-%012d", i),
-			AnsweredAt: base.Add(time.Duration(i) * 21 * time.Second), Submission: kioskSub})
+			AnsweredAt: base.Add(time.Duration(i+1) * 21 * time.Second), Submission: kioskSub})
 		if err != nil {
 			t.Fatalf("answer %d of the hour: %v", i+1, err)
 		}
 	}
-	_, err := s.SubmitKioskResponse(ctx, store.KioskSubmission{KioskID: k2.ID, Key: "hour-over-000000", Submission: kioskSub})
+	_, err := s.SubmitKioskResponse(ctx, store.KioskSubmission{KioskID: k2.ID, Key: "hour-over-000000",
+		AnsweredAt: base.Add(time.Duration(store.AnonPerHour+1) * 21 * time.Second), Submission: kioskSub})
 	if !errors.Is(err, store.ErrRateLimited) {
 		t.Errorf("61st in an hour: err = %v, want ErrRateLimited", err)
 	}
 	// An answer time in the future (a kiosk clock far ahead) is taken as now.
 	_, err = s.SubmitKioskResponse(ctx, store.KioskSubmission{KioskID: k.ID, Key: "future-000000000", AnsweredAt: clk.Now().Add(time.Hour), Submission: kioskSub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.SubmitKioskResponse(ctx, store.KioskSubmission{KioskID: k.ID, Key: "future-000000001", AnsweredAt: clk.Now().Add(time.Hour), Submission: kioskSub})
 	if !errors.Is(err, store.ErrRateLimited) {
 		t.Errorf("future answer time right after an answer: err = %v, want ErrRateLimited (taken as now)", err)
+	}
+}
+
+// TestKioskBackdatedAnswersRefused is the finding of issue 17: a tablet that backdates its
+// answers without a receipt in 61-second steps stored 400 in 2.3 s, because the limits were
+// judged on the time it claimed. Now a claimed time is believed only inside the kiosk's real
+// offline window as the server saw it, and backfills are capped per real hour.
+func TestKioskBackdatedAnswersRefused(t *testing.T) {
+	clk := storetest.NewClock(time.Date(2026, 3, 10, 9, 0, 0, 0, calendar.Zone))
+	s := storetest.OpenOptions(t, store.Options{Now: clk.Now})
+	storetest.MustCreateAgency(t, s, "MG.STP", "Sở Tư pháp", "province")
+	ctx := t.Context()
+	submit := func(k store.Kiosk, key string, at time.Time) error {
+		_, err := s.SubmitKioskResponse(ctx, store.KioskSubmission{KioskID: k.ID, Key: key, AnsweredAt: at, Submission: kioskSub})
+		return err
+	}
+	stored := func(k store.Kiosk) (all, backfilled int) {
+		rows, err := s.QueryStrings(ctx, fmt.Sprintf(`SELECT count(*) || ' ' || coalesce(sum(backfilled), 0) FROM responses WHERE kiosk_id = %d`, k.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Sscan(rows[0], &all, &backfilled)
+		return all, backfilled
+	}
+
+	// An online kiosk (it was just in touch) claims 400 answers, each 61 s before the last.
+	online, _ := mustKiosk(t, s, true)
+	if err := s.TouchKiosk(ctx, online.ID); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 400 {
+		submit(online, fmt.Sprintf("backdate-%09d", i), clk.Now().Add(-time.Duration(i+3)*61*time.Second))
+	}
+	// One is taken as given now; a claimed time is believed only within the clock-skew
+	// allowance (5 min) before the kiosk's last contact, which holds at most 300/61 of them.
+	if all, _ := stored(online); all < 1 || all > 1+300/61 {
+		t.Errorf("online kiosk backdating 400 answers: %d stored, want 1 to %d", all, 1+300/61)
+	}
+
+	// A real outage: seen at 9:00, silent until 12:00, then 100 queued answers given 100 s
+	// apart in between. BackfillPerHour of them are stored at once, flagged, with the times
+	// they were given; the rest are refused until the next real hour.
+	outage, _ := mustKiosk(t, s, true)
+	if err := s.TouchKiosk(ctx, outage.ID); err != nil {
+		t.Fatal(err)
+	}
+	wentOffline := clk.Now()
+	clk.Advance(3 * time.Hour)
+	var refused int
+	for i := range 100 {
+		if err := submit(outage, fmt.Sprintf("queued-%011d", i), wentOffline.Add(time.Duration(i+1)*100*time.Second)); errors.Is(err, store.ErrRateLimited) {
+			refused++
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if all, backfilled := stored(outage); all != store.BackfillPerHour || backfilled != all || refused != 100-store.BackfillPerHour {
+		t.Errorf("after the outage: %d stored (%d flagged backfilled), %d refused; want %d, all flagged, %d refused",
+			all, backfilled, refused, store.BackfillPerHour, 100-store.BackfillPerHour)
+	}
+	rows := storetest.Responses(t, s)
+	if last := rows[len(rows)-1]; last.Month != 3 {
+		t.Errorf("backfilled answer stored in month %d", last.Month)
+	}
+	// Claimed before the kiosk went offline: it could not have held that answer; taken as now.
+	if err := submit(outage, "before-outage-0000", wentOffline.Add(-time.Hour)); err != nil {
+		t.Fatalf("an answer claimed before the outage, taken as now: %v", err)
+	}
+	if _, backfilled := stored(outage); backfilled != store.BackfillPerHour {
+		t.Errorf("the answer claimed before the outage was stored as a backfill")
+	}
+	// A real hour later, the kiosk having stayed in touch (its start screen every 5 minutes),
+	// the rest of the queue is taken: its offline window is still 9:00 to 12:00.
+	for range 13 {
+		clk.Advance(5*time.Minute + time.Second)
+		if err := s.TouchKiosk(ctx, outage.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := store.BackfillPerHour; i < 100; i++ {
+		if err := submit(outage, fmt.Sprintf("queued-%011d", i), wentOffline.Add(time.Duration(i+1)*100*time.Second)); err != nil {
+			t.Errorf("queued answer %d an hour later: %v", i, err)
+		}
+	}
+	if _, backfilled := stored(outage); backfilled != 100 {
+		t.Errorf("%d backfilled answers stored in all, want 100", backfilled)
 	}
 }
 

@@ -13,12 +13,13 @@ import (
 // ErrExists is returned when creating something whose unique key is taken.
 var ErrExists = errors.New("store: already exists")
 
-const officialColumns = `o.id, o.email, o.name, o.role, COALESCE(o.agency_id, 0), COALESCE(a.code, ''), o.disabled`
+const officialColumns = `o.id, o.email, o.name, o.role, COALESCE(o.agency_id, 0), COALESCE(a.code, ''), o.disabled,
+	o.totp_enabled_at IS NOT NULL`
 
-func scanOfficial(row scanner) (auth.Official, error) {
+func scanOfficial(row scanner, more ...any) (auth.Official, error) {
 	var o auth.Official
 	var role string
-	err := row.Scan(&o.ID, &o.Email, &o.Name, &role, &o.AgencyID, &o.AgencyCode, &o.Disabled)
+	err := row.Scan(append([]any{&o.ID, &o.Email, &o.Name, &role, &o.AgencyID, &o.AgencyCode, &o.Disabled, &o.TwoFactor}, more...)...)
 	o.Role = auth.Role(role)
 	return o, err
 }
@@ -89,12 +90,8 @@ func (s *Store) FindOfficialByID(ctx context.Context, id int64) (auth.Official, 
 // FindOfficialForLogin returns the official and password hash for an email, or ErrNotFound.
 func (s *Store) FindOfficialForLogin(ctx context.Context, email string) (auth.Official, string, error) {
 	var hash string
-	var o auth.Official
-	var role string
-	err := s.r.QueryRowContext(ctx, `SELECT `+officialColumns+`, o.password_hash
-		FROM officials o LEFT JOIN agencies a ON a.id = o.agency_id WHERE o.email = ?`, email).
-		Scan(&o.ID, &o.Email, &o.Name, &role, &o.AgencyID, &o.AgencyCode, &o.Disabled, &hash)
-	o.Role = auth.Role(role)
+	o, err := scanOfficial(s.r.QueryRowContext(ctx, `SELECT `+officialColumns+`, o.password_hash
+		FROM officials o LEFT JOIN agencies a ON a.id = o.agency_id WHERE o.email = ?`, email), &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return auth.Official{}, "", ErrNotFound
 	}
@@ -179,35 +176,36 @@ const (
 	SessionIdleMax = 2 * time.Hour
 )
 
-// CreateSession stores the hash of a new session id for an official.
-func (s *Store) CreateSession(ctx context.Context, idHash string, officialID int64) error {
+// CreateSession stores the hash of a new session id for an official. A session with
+// mfaPending signs nobody in until CompleteSecondFactor replaces it.
+func (s *Store) CreateSession(ctx context.Context, idHash string, officialID int64, mfaPending bool) error {
 	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ? OR seen_at < ?`,
-			formatTime(now), formatTime(now.Add(-SessionIdleMax))); err != nil {
-			return fmt.Errorf("store: create session: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, official_id, created_at, seen_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-			idHash, officialID, formatTime(now), formatTime(now), formatTime(now.Add(SessionMaxAge))); err != nil {
-			return fmt.Errorf("store: create session: %w", err)
-		}
-		return nil
+		return createSession(ctx, tx, now, idHash, officialID, mfaPending)
 	})
+}
+
+func createSession(ctx context.Context, tx *sql.Tx, now time.Time, idHash string, officialID int64, mfaPending bool) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ? OR seen_at < ?`,
+		formatTime(now), formatTime(now.Add(-SessionIdleMax))); err != nil {
+		return fmt.Errorf("store: create session: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, official_id, created_at, seen_at, expires_at, mfa_pending)
+		VALUES (?, ?, ?, ?, ?, ?)`, idHash, officialID, formatTime(now), formatTime(now), formatTime(now.Add(SessionMaxAge)), mfaPending); err != nil {
+		return fmt.Errorf("store: create session: %w", err)
+	}
+	return nil
 }
 
 // FindSession returns the official of a live session and marks it seen (at most once a
 // minute, to keep sign-in checks off the writer). ErrNotFound for an unknown, expired, idle
-// or disabled one.
+// or disabled one, and for one still waiting for its second factor.
 func (s *Store) FindSession(ctx context.Context, idHash string) (auth.Official, error) {
 	now := s.now()
 	var seen string
-	var o auth.Official
-	var role string
-	err := s.r.QueryRowContext(ctx, `SELECT `+officialColumns+`, s.seen_at
+	o, err := scanOfficial(s.r.QueryRowContext(ctx, `SELECT `+officialColumns+`, s.seen_at
 		FROM sessions s JOIN officials o ON o.id = s.official_id LEFT JOIN agencies a ON a.id = o.agency_id
-		WHERE s.id_hash = ? AND s.expires_at > ? AND s.seen_at > ? AND o.disabled = 0`,
-		idHash, formatTime(now), formatTime(now.Add(-SessionIdleMax))).
-		Scan(&o.ID, &o.Email, &o.Name, &role, &o.AgencyID, &o.AgencyCode, &o.Disabled, &seen)
-	o.Role = auth.Role(role)
+		WHERE s.id_hash = ? AND s.expires_at > ? AND s.seen_at > ? AND o.disabled = 0 AND s.mfa_pending = 0`,
+		idHash, formatTime(now), formatTime(now.Add(-SessionIdleMax))), &seen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return auth.Official{}, ErrNotFound
 	}
@@ -233,36 +231,154 @@ func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 	})
 }
 
-// Throttle windows for sign-ins.
-const LoginWindow = 15 * time.Minute
-
-// LoginFailures counts failed sign-ins in the last LoginWindow for an email and for a client.
-func (s *Store) LoginFailures(ctx context.Context, email, client string) (byEmail, byClient int, err error) {
-	since := formatTime(s.now().Add(-LoginWindow))
-	err = s.r.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM login_failures WHERE email = ? AND at > ?),
-		(SELECT count(*) FROM login_failures WHERE client = ? AND at > ?)`, email, since, client, since).Scan(&byEmail, &byClient)
-	if err != nil {
-		return 0, 0, fmt.Errorf("store: login failures: %w", err)
-	}
-	return byEmail, byClient, nil
+// ChangePassword sets an official's new password hash and ends every session of theirs but
+// keepHash (the one that asked, which stays signed in): a password change throws out whoever
+// else held a session.
+func (s *Store) ChangePassword(ctx context.Context, id int64, hash, keepHash string) error {
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		r, err := tx.ExecContext(ctx, `UPDATE officials SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?`,
+			hash, formatTime(now), formatTime(now), id)
+		if err != nil {
+			return fmt.Errorf("store: change password: %w", err)
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE official_id = ? AND id_hash != ?`, id, keepHash); err != nil {
+			return fmt.Errorf("store: change password: %w", err)
+		}
+		return nil
+	})
 }
 
-// RecordLoginFailure remembers one failed sign-in (and forgets those older than a day).
-func (s *Store) RecordLoginFailure(ctx context.Context, email, client string) error {
+// The second step of a sign-in with TOTP: a pending session lives PendingSignInMaxAge and
+// takes MaxSecondFactorFailures wrong codes.
+const (
+	PendingSignInMaxAge     = 5 * time.Minute
+	MaxSecondFactorFailures = 5
+)
+
+// PendingSignIn is a session waiting for its second factor.
+type PendingSignIn struct {
+	Official auth.Official
+	Secret   string // the TOTP secret (base32)
+	LastStep int64  // the last TOTP step accepted
+}
+
+// FindPendingSignIn returns the pending sign-in of a session, or ErrNotFound (also once it is
+// older than PendingSignInMaxAge, or of a disabled official).
+func (s *Store) FindPendingSignIn(ctx context.Context, idHash string) (PendingSignIn, error) {
+	var p PendingSignIn
+	o, err := scanOfficial(s.r.QueryRowContext(ctx, `SELECT `+officialColumns+`, o.totp_secret, o.totp_last_step
+		FROM sessions s JOIN officials o ON o.id = s.official_id LEFT JOIN agencies a ON a.id = o.agency_id
+		WHERE s.id_hash = ? AND s.mfa_pending = 1 AND s.created_at > ? AND o.disabled = 0 AND o.totp_enabled_at IS NOT NULL`,
+		idHash, formatTime(s.now().Add(-PendingSignInMaxAge))), &p.Secret, &p.LastStep)
+	if errors.Is(err, sql.ErrNoRows) {
+		return PendingSignIn{}, ErrNotFound
+	}
+	if err != nil {
+		return PendingSignIn{}, fmt.Errorf("store: find pending sign-in: %w", err)
+	}
+	p.Official = o
+	return p, nil
+}
+
+// CompleteSecondFactor accepts a TOTP code of step for the pending session pendingHash: the
+// step is recorded (a step not after the last one accepted gives ErrNotFound: a code is good
+// once) and the pending session is replaced by a signed-in one, newHash.
+func (s *Store) CompleteSecondFactor(ctx context.Context, pendingHash, newHash string, officialID, step int64) error {
 	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE at < ?`, formatTime(now.Add(-24*time.Hour))); err != nil {
-			return fmt.Errorf("store: login failure: %w", err)
+		r, err := tx.ExecContext(ctx, `UPDATE officials SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`, step, officialID, step)
+		if err != nil {
+			return fmt.Errorf("store: second factor: %w", err)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO login_failures (at, email, client) VALUES (?, ?, ?)`, formatTime(now), email, client)
+		if n, _ := r.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		r, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ? AND official_id = ? AND mfa_pending = 1`, pendingHash, officialID)
+		if err != nil {
+			return fmt.Errorf("store: second factor: %w", err)
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return createSession(ctx, tx, now, newHash, officialID, false)
+	})
+}
+
+// FailSecondFactor counts a wrong code of a pending session; the MaxSecondFactorFailures-th
+// ends it (the official must give the password again, which the sign-in limits count).
+func (s *Store) FailSecondFactor(ctx context.Context, idHash string) error {
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET mfa_failures = mfa_failures + 1 WHERE id_hash = ? AND mfa_pending = 1`, idHash); err != nil {
+			return fmt.Errorf("store: second factor failure: %w", err)
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ? AND mfa_pending = 1 AND mfa_failures >= ?`, idHash, MaxSecondFactorFailures)
 		return err
 	})
 }
 
-// ClearLoginFailures forgets an email's failures after a successful sign-in.
-func (s *Store) ClearLoginFailures(ctx context.Context, email string) error {
+// TOTPState is an official's second factor: its secret, whether it is confirmed (enabled),
+// and the last step accepted.
+type TOTPState struct {
+	Secret   string
+	Enabled  bool
+	LastStep int64
+}
+
+// FindTOTP returns an official's second factor (Secret "" when none was started).
+func (s *Store) FindTOTP(ctx context.Context, id int64) (TOTPState, error) {
+	var t TOTPState
+	var secret sql.NullString
+	err := s.r.QueryRowContext(ctx, `SELECT totp_secret, totp_enabled_at IS NOT NULL, totp_last_step FROM officials WHERE id = ?`, id).
+		Scan(&secret, &t.Enabled, &t.LastStep)
+	if errors.Is(err, sql.ErrNoRows) {
+		return TOTPState{}, ErrNotFound
+	}
+	if err != nil {
+		return TOTPState{}, fmt.Errorf("store: find totp: %w", err)
+	}
+	t.Secret = secret.String
+	return t, nil
+}
+
+// StartTOTP stores a new secret, not yet enabled: sign-in does not ask for it until
+// EnableTOTP confirms that the official's app gives its codes. It replaces any earlier one.
+func (s *Store) StartTOTP(ctx context.Context, id int64, secret string) error {
+	return s.setTOTP(ctx, id, `totp_secret = ?, totp_enabled_at = NULL, totp_last_step = 0`, secret)
+}
+
+// EnableTOTP turns the started second factor on, recording the step of the code that proved
+// it (so that code cannot sign in). ErrNotFound when none was started.
+func (s *Store) EnableTOTP(ctx context.Context, id, step int64) error {
 	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE email = ?`, email)
-		return err
+		r, err := tx.ExecContext(ctx, `UPDATE officials SET totp_enabled_at = ?, totp_last_step = ?, updated_at = ?
+			WHERE id = ? AND totp_secret IS NOT NULL AND totp_enabled_at IS NULL`, formatTime(now), step, formatTime(now), id)
+		if err != nil {
+			return fmt.Errorf("store: enable totp: %w", err)
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+}
+
+// DisableTOTP removes an official's second factor (their own choice, or an admin's or the
+// operator's reset when the phone is lost: docs/security.md, "Recovery").
+func (s *Store) DisableTOTP(ctx context.Context, id int64) error {
+	return s.setTOTP(ctx, id, `totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = 0`)
+}
+
+func (s *Store) setTOTP(ctx context.Context, id int64, set string, args ...any) error {
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		r, err := tx.ExecContext(ctx, `UPDATE officials SET `+set+`, updated_at = ? WHERE id = ?`, append(args, formatTime(now), id)...)
+		if err != nil {
+			return fmt.Errorf("store: totp: %w", err)
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return nil
 	})
 }

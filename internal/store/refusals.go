@@ -89,22 +89,7 @@ func (s *Store) flushRefusals(ctx context.Context) error {
 
 // startRefusalFlusher writes buffered refusal counts every refusalFlushInterval until Close.
 func (s *Store) startRefusalFlusher() {
-	s.loops.Add(1)
-	go func() {
-		defer s.loops.Done()
-		t := time.NewTicker(refusalFlushInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-s.stop:
-				return
-			case <-t.C:
-				if err := s.flushRefusals(context.Background()); err != nil {
-					s.log.Error("flush refusal counts", "err", err)
-				}
-			}
-		}
-	}()
+	s.every(refusalFlushInterval, "flush refusal counts", s.flushRefusals)
 }
 
 // AcceptedSince counts the responses citizens submitted (web and kiosk) since t, the figure

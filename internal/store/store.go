@@ -31,8 +31,9 @@ type Store struct {
 	b         *batcher  // group commit of submissions (batcher.go); nil with Options.NoGroupCommit
 	readStmts stmtCache // statements of the hot read path, prepared once on the readers
 	batches   batchStats
-	refusals  refusalBuffer // refused attempts not yet written (refusals.go)
-	webhooks  webhookSignal // wakes the webhook worker after an event commits (webhooks.go)
+	refusals  refusalBuffer   // refused attempts not yet written (refusals.go)
+	webhooks  webhookSignal   // wakes the webhook worker after an event commits (webhooks.go)
+	throttled throttledBuffer // throttled sign-ins not yet summarised in the audit (logins.go)
 	// refusalSpike is the refusals.spike threshold: refused attempts in one hour.
 	refusalSpike int64
 	stop         chan struct{} // closed by Close: background loops end
@@ -115,6 +116,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.b = newBatcher(s)
 	}
 	s.startRefusalFlusher()
+	s.startThrottledFlusher()
 	return s, nil
 }
 
@@ -129,9 +131,31 @@ func (s *Store) Close() error {
 		}
 		close(s.stop)
 		s.loops.Wait()
-		err = errors.Join(berr, s.flushRefusals(context.Background()), s.readStmts.close(), s.r.Close(), s.w.Close())
+		err = errors.Join(berr, s.flushRefusals(context.Background()), s.flushThrottled(context.Background()),
+			s.readStmts.close(), s.r.Close(), s.w.Close())
 	})
 	return err
+}
+
+// every runs fn in the background every interval until Close, logging its failures under
+// what (the buffers of refusals and throttled sign-ins are flushed so).
+func (s *Store) every(interval time.Duration, what string, fn func(context.Context) error) {
+	s.loops.Add(1)
+	go func() {
+		defer s.loops.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.stop:
+				return
+			case <-t.C:
+				if err := fn(context.Background()); err != nil {
+					s.log.Error(what, "err", err)
+				}
+			}
+		}
+	}()
 }
 
 // Ping checks that the database answers (for /healthz).

@@ -45,7 +45,8 @@ func (s *Server) agencies(ctx context.Context) ([]store.Agency, map[string]strin
 
 // flashes are the messages a redirect may ask the next page to show (?flash=KEY). Only these
 // keys are shown, so that a link cannot put text of its choosing in a page's status box.
-var flashes = map[string]bool{"flash.saved": true, "keys.need_name": true}
+var flashes = map[string]bool{"flash.saved": true, "keys.need_name": true,
+	"account.password_changed": true, "account.totp_on": true, "account.totp_off": true}
 
 // flashText is the text of the flash key a page was asked to show, or "" for any other key.
 func (s *Server) flashText(l, key string) string {

@@ -73,11 +73,12 @@ type adminEnv struct {
 	keyID    int64                    // an active API key for revocation
 }
 
-// adminSession is what a browser holds: its session cookie and its CSRF cookie, which forms
-// echo as _csrf.
+// adminSession is what a browser holds: its session cookie, its pre-session cookie, and the
+// CSRF token its forms echo as _csrf (bound to the session, or before sign-in to pre).
 type adminSession struct {
 	id   string // sipas_session; "" before signing in
-	csrf string // sipas_csrf
+	pre  string // sipas_csrf, the pre-session secret
+	csrf string // the _csrf token of its forms
 }
 
 func newAdminEnv(t *testing.T) *adminEnv {
@@ -178,10 +179,11 @@ func (e *adminEnv) anonymous(t *testing.T) *adminSession {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /admin/login: status %d, want 200", rec.Code)
 	}
-	s := &adminSession{csrf: cookieValue(rec, csrfCookie)}
-	if s.csrf == "" {
-		t.Fatal("GET /admin/login set no CSRF cookie")
+	s := &adminSession{pre: cookieValue(rec, csrfCookie)}
+	if s.pre == "" {
+		t.Fatal("GET /admin/login set no pre-session cookie")
 	}
+	s.csrf = csrfToken(s.pre)
 	if want := `name="_csrf" value="` + s.csrf + `"`; !strings.Contains(rec.Body.String(), want) {
 		t.Errorf("sign-in form lacks %s", want)
 	}
@@ -200,14 +202,40 @@ func (e *adminEnv) signIn(t *testing.T, email, password string) *adminSession {
 	if s.id == "" {
 		t.Fatalf("sign in as %s set no session cookie", email)
 	}
+	s.csrf = csrfToken(s.id) // the token rotates with the session id
 	e.secret(s.id)
 	return s
+}
+
+// loginFrom is login from another client address (the request's TCP peer).
+func (e *adminEnv) loginFrom(t *testing.T, remoteAddr string, s *adminSession, email, password string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/admin/login",
+		strings.NewReader(form("_csrf", s.csrf, "email", email, "password", password)))
+	req.RemoteAddr = remoteAddr
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Cookie", e.srv.cookieName(csrfCookie)+"="+s.pre)
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	return rec
 }
 
 // login posts the sign-in form with the session's cookies.
 func (e *adminEnv) login(t *testing.T, s *adminSession, email, password string) *httptest.ResponseRecorder {
 	t.Helper()
 	return e.send(t, http.MethodPost, "/admin/login", form("_csrf", s.csrf, "email", email, "password", password), "", s, nil)
+}
+
+// cookies is the Cookie header of the session's browser.
+func (e *adminEnv) cookies(s *adminSession) string {
+	var cookies []string
+	if s.id != "" {
+		cookies = append(cookies, e.srv.cookieName(sessionCookie)+"="+s.id)
+	}
+	if s.pre != "" {
+		cookies = append(cookies, e.srv.cookieName(csrfCookie)+"="+s.pre)
+	}
+	return strings.Join(cookies, "; ")
 }
 
 // send makes one request with the session's cookies. A body is form-encoded unless ctype says
@@ -218,15 +246,8 @@ func (e *adminEnv) send(t *testing.T, method, path, body, ctype string, s *admin
 	if s != nil {
 		r := strings.NewReplacer("{csrf}", s.csrf, url.QueryEscape("{csrf}"), url.QueryEscape(s.csrf))
 		path, body = r.Replace(path), r.Replace(body)
-		var cookies []string
-		if s.id != "" {
-			cookies = append(cookies, sessionCookie+"="+s.id)
-		}
-		if s.csrf != "" {
-			cookies = append(cookies, csrfCookie+"="+s.csrf)
-		}
-		if len(cookies) > 0 {
-			h["Cookie"] = strings.Join(cookies, "; ")
+		if c := e.cookies(s); c != "" {
+			h["Cookie"] = c
 		}
 	}
 	if body != "" {
@@ -247,18 +268,18 @@ func (e *adminEnv) get(t *testing.T, path string, s *adminSession) *httptest.Res
 	return e.send(t, http.MethodGet, path, "", "", s, nil)
 }
 
+// cookieValue is the value of the cookie name (or "__Host-" + name, as it is over https)
+// that rec sets, or "".
 func cookieValue(rec *httptest.ResponseRecorder, name string) string {
-	for _, c := range rec.Result().Cookies() {
-		if c.Name == name {
-			return c.Value
-		}
+	if c := findCookie(rec, name); c != nil {
+		return c.Value
 	}
 	return ""
 }
 
 func findCookie(rec *httptest.ResponseRecorder, name string) *http.Cookie {
 	for _, c := range rec.Result().Cookies() {
-		if c.Name == name {
+		if c.Name == name || c.Name == "__Host-"+name {
 			return c
 		}
 	}
@@ -433,10 +454,9 @@ func auditCount(t *testing.T, st *store.Store) int {
 func TestLogin(t *testing.T) {
 	t.Parallel()
 	e := newAdminEnv(t)
-	s := e.anonymous(t)
-	ck := findCookie(e.get(t, "/admin/login", s), csrfCookie)
-	if ck == nil || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Path != "/admin" {
-		t.Errorf("CSRF cookie = %+v, want HttpOnly, SameSite=Strict, Path=/admin", ck)
+	ck := findCookie(e.get(t, "/admin/login", &adminSession{}), csrfCookie)
+	if ck == nil || ck.Name != "__Host-"+csrfCookie || !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Path != "/" || ck.Domain != "" {
+		t.Errorf("pre-session cookie = %+v, want __Host-, Secure, HttpOnly, SameSite=Strict, Path=/, no Domain", ck)
 	}
 
 	t.Run("success", func(t *testing.T) {
@@ -446,8 +466,8 @@ func TestLogin(t *testing.T) {
 			t.Fatalf("status %d Location %q, want 303 to /admin/", rec.Code, rec.Header().Get("Location"))
 		}
 		c := findCookie(rec, sessionCookie)
-		if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.MaxAge != int(store.SessionMaxAge/time.Second) {
-			t.Fatalf("session cookie = %+v, want HttpOnly, SameSite=Lax, Path=/, Max-Age 12 h", c)
+		if c == nil || c.Name != "__Host-"+sessionCookie || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.MaxAge != int(store.SessionMaxAge/time.Second) {
+			t.Fatalf("session cookie = %+v, want __Host-, Secure, HttpOnly, SameSite=Lax, Path=/, Max-Age 12 h", c)
 		}
 		if len(c.Value) < 40 {
 			t.Errorf("session id %q is too short to be unguessable", c.Value)
@@ -519,7 +539,7 @@ func TestSessionRotation(t *testing.T) {
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("second sign-in: status %d, want 303", rec.Code)
 	}
-	second := &adminSession{id: cookieValue(rec, sessionCookie), csrf: first.csrf}
+	second := &adminSession{id: cookieValue(rec, sessionCookie)}
 	e.secret(second.id)
 	if second.id == "" || second.id == first.id {
 		t.Fatalf("session id after signing in again = %q, want a new one", second.id)
@@ -532,7 +552,8 @@ func TestSessionRotation(t *testing.T) {
 	}
 
 	// Session fixation: an id chosen by someone else is never adopted.
-	planted := &adminSession{id: "attacker-chosen-session-id-0123456789abcdef", csrf: first.csrf}
+	planted := &adminSession{id: "attacker-chosen-session-id-0123456789abcdef"}
+	planted.csrf = csrfToken(planted.id)
 	rec = e.login(t, planted, analystEmail, passwords[analystEmail])
 	if got := cookieValue(rec, sessionCookie); got == "" || got == planted.id {
 		t.Errorf("session id after signing in with a planted one = %q, want a new one", got)
@@ -681,13 +702,7 @@ func TestLoginThrottling(t *testing.T) {
 			t.Errorf("after %d failures from one address: status %d, want 429", maxFailuresPerClient, rec.Code)
 		}
 		// From another address the official signs in.
-		req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/admin/login",
-			strings.NewReader(form("_csrf", s.csrf, "email", adminEmail, "password", passwords[adminEmail])))
-		req.RemoteAddr = "198.51.100.7:4321"
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Cookie", csrfCookie+"="+s.csrf)
-		other := httptest.NewRecorder()
-		e.srv.ServeHTTP(other, req)
+		other := e.loginFrom(t, "198.51.100.7:4321", s, adminEmail, passwords[adminEmail])
 		if other.Code != http.StatusSeeOther {
 			t.Errorf("from another address: status %d, want 303", other.Code)
 		}
@@ -695,7 +710,7 @@ func TestLoginThrottling(t *testing.T) {
 	})
 }
 
-func count(list []string, s string) int {
+func count[T comparable](list []T, s T) int {
 	n := 0
 	for _, v := range list {
 		if v == s {
@@ -832,7 +847,7 @@ func TestAPIKeyShownOnce(t *testing.T) {
 	t.Parallel()
 	e := newAdminEnv(t)
 	admin := e.sessions["admin"]
-	rec := e.send(t, http.MethodPost, "/admin/keys", form("_csrf", "{csrf}", "name", "Phần mềm một cửa, Sở Tư pháp"), "", admin, nil)
+	rec := e.send(t, http.MethodPost, "/admin/keys", form("_csrf", "{csrf}", "name", "Phần mềm một cửa, Sở Tư pháp", "issue", ownAgency, "reports", ownAgency, "expires", "2099-12-31"), "", admin, nil)
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("create key: status %d, want 201\n%.800s", rec.Code, rec.Body.String())
 	}
@@ -862,6 +877,17 @@ func TestAPIKeyShownOnce(t *testing.T) {
 	}
 	if !strings.Contains(page.Body.String(), key[:len(auth.APIKeyPrefix)+6]+"…") {
 		t.Errorf("the keys page does not list the key by its prefix %q", key[:len(auth.APIKeyPrefix)+6])
+	}
+	// Its scopes, its expiry and its last use (the report just read) are shown.
+	row := page.Body.String()[strings.Index(page.Body.String(), key[:len(auth.APIKeyPrefix)+6]):]
+	row = row[:strings.Index(row, "</tr>")]
+	for _, want := range []string{"<code>issue:" + ownAgency + "</code>", "<code>reports:" + ownAgency + "</code>", "01/01/2100 00:00"} { // valid through 31/12/2099
+		if !strings.Contains(row, want) {
+			t.Errorf("the key's row lacks %q:\n%s", want, row)
+		}
+	}
+	if strings.Count(row, e.msg("keys.never")) != 0 {
+		t.Errorf("the key's row says it was never used (or never expires), after a report was read with it:\n%s", row)
 	}
 	wantAudit(t, e.st, "apikey.create", adminEmail, key[:len(auth.APIKeyPrefix)+6])
 	for _, en := range mustAudit(t, e.st) {
@@ -906,7 +932,7 @@ func TestAuditTrail(t *testing.T) {
 		{http.MethodGet, "/api/v1/responses?year=" + y + "&format=csv", "", "", http.StatusOK},
 		{http.MethodPost, "/admin/users", form("_csrf", "{csrf}", "email", "kiemtoan@sipas.test", "role", "analyst", "password", "Mật-khẩu-kiểm-toán-1!"), "", http.StatusSeeOther},
 		{http.MethodPost, "/admin/users/" + strconv.FormatInt(e.users[targetEmail].ID, 10), form("_csrf", "{csrf}", "disabled", "1"), "", http.StatusSeeOther},
-		{http.MethodPost, "/admin/keys", form("_csrf", "{csrf}", "name", "kiểm toán"), "", http.StatusCreated},
+		{http.MethodPost, "/admin/keys", form("_csrf", "{csrf}", "name", "kiểm toán", "metrics", "1"), "", http.StatusCreated},
 		{http.MethodPost, "/admin/keys/" + strconv.FormatInt(e.keyID, 10) + "/revoke", form("_csrf", "{csrf}"), "", http.StatusSeeOther},
 		{http.MethodPost, "/admin/agencies/" + ownAgency, form("_csrf", "{csrf}", "name", ownAgencyName, "level", "province", "parent_code", ""), "", http.StatusSeeOther},
 		{http.MethodPost, "/admin/comments/" + strconv.FormatInt(e.comments[rivals[0].comment], 10), form("_csrf", "{csrf}", "hidden", "1"), "", http.StatusSeeOther},
@@ -1180,17 +1206,22 @@ func TestCSRFRefused(t *testing.T) {
 		{"comment moderation", "/admin/comments/" + strconv.FormatInt(e.comments[ownComment], 10), []string{"hidden", "1"}, ""},
 	}
 	e.secret("Mật-khẩu-giả-mạo-3!")
+	// The tokens the admin's browser could be tricked into sending: one of another official's
+	// session, and the one its own sign-in form had (the token rotates at sign-in).
+	other := e.sessions["analyst"].csrf
+	before := csrfToken(admin.pre)
 	variants := []struct {
 		name    string
 		token   *string // nil: no _csrf field
-		cookie  bool    // send the CSRF cookie
 		headers map[string]string
 	}{
-		{"no token", nil, true, nil},
-		{"wrong token", ptr("wrong-" + admin.csrf[:10]), true, nil},
-		{"empty token", ptr(""), true, nil},
-		{"no cookie", ptr(admin.csrf), false, nil},
-		{"cross-site", ptr(admin.csrf), true, map[string]string{"Sec-Fetch-Site": "cross-site"}},
+		{"no token", nil, nil},
+		{"wrong token", ptr("wrong-" + admin.csrf[:10]), nil},
+		{"empty token", ptr(""), nil},
+		{"token of another session", ptr(other), nil},
+		{"token from before sign-in", ptr(before), nil},
+		{"cross-site", ptr(admin.csrf), map[string]string{"Sec-Fetch-Site": "cross-site"}},
+		{"other origin", ptr(admin.csrf), map[string]string{"Origin": "https://evil.example"}},
 	}
 	audits := auditCount(t, e.st)
 	for _, f := range forms {
@@ -1208,10 +1239,7 @@ func TestCSRFRefused(t *testing.T) {
 					}
 					body, ctype = multipartBody(t, f.file, content, fields...)
 				}
-				s := &adminSession{id: admin.id}
-				if v.cookie {
-					s.csrf = admin.csrf
-				}
+				s := &adminSession{id: admin.id, pre: admin.pre}
 				rec := e.send(t, http.MethodPost, f.path, body, ctype, s, v.headers)
 				if rec.Code != http.StatusForbidden {
 					t.Errorf("status %d, want 403\n%.600s", rec.Code, rec.Body.String())
@@ -1247,7 +1275,7 @@ func TestCSRFRefused(t *testing.T) {
 		t.Errorf("keys after refused forms = %+v, want the one active key", keys)
 	}
 	// The same forms with the token go through (so the refusals above were for the token).
-	rec := e.send(t, http.MethodPost, "/admin/keys", form("_csrf", admin.csrf, "name", "có token"), "", admin, nil)
+	rec := e.send(t, http.MethodPost, "/admin/keys", form("_csrf", admin.csrf, "name", "có token", "metrics", "1"), "", admin, nil)
 	if rec.Code != http.StatusCreated {
 		t.Errorf("with the token: status %d, want 201", rec.Code)
 	}

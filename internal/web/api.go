@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sipas/internal/auth"
 	"sipas/internal/dataset"
 	"sipas/internal/fault"
 	"sipas/internal/receipt"
@@ -107,6 +108,9 @@ func (s *Server) handleReceiptCreate(c echo.Context) error {
 	}
 	if req.Agency == "" {
 		return errInvalid("invalid_agency")
+	}
+	if err := keyMay(c, auth.ScopeIssue, req.Agency); err != nil {
+		return err
 	}
 	if err := validateChannel(req.Channel); err != nil {
 		return err

@@ -34,14 +34,9 @@ func (s *Server) handleResponsesExport(c echo.Context) error {
 			return errBadRequest("invalid_locale", tag, report.LocaleTags())
 		}
 	}
-	agency := c.QueryParam("agency")
-	if o := readerOfficial(c); o != nil {
-		if !o.Can(auth.PermExportRaw) {
-			return auth.ErrForbidden
-		}
-		if agency, err = o.Scope(agency); err != nil {
-			return err
-		}
+	agency, err := rawExportAgency(c)
+	if err != nil {
+		return err
 	}
 	s.audit(c, "responses.export", fmt.Sprintf("format=%s year=%d agency=%s", format.Name, year, agency))
 	h := c.Response().Header()
@@ -73,4 +68,20 @@ func (s *Server) handleResponsesExport(c echo.Context) error {
 		s.log.Error("export responses", "err", err)
 	}
 	return nil
+}
+
+// rawExportAgency is the agency whose raw answers the caller may export: the one asked for,
+// narrowed to the key's or the official's own agency; "" means all.
+func rawExportAgency(c echo.Context) (string, error) {
+	agency, err := keyAgency(c, auth.ScopeAnswers, c.QueryParam("agency"))
+	if err != nil {
+		return "", err
+	}
+	if o := readerOfficial(c); o != nil {
+		if !o.Can(auth.PermExportRaw) {
+			return "", auth.ErrForbidden
+		}
+		return o.Scope(agency)
+	}
+	return agency, nil
 }

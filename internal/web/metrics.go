@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"sipas/internal/auth"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
 )
@@ -26,7 +27,7 @@ type metrics struct {
 	refusals    *prometheus.CounterVec
 }
 
-func newMetrics(st *store.Store) *metrics {
+func newMetrics(st *store.Store, gate *auth.PasswordGate) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -53,6 +54,14 @@ func newMetrics(st *store.Store) *metrics {
 	m.reg.MustRegister(m.requests, m.latency, m.submissions, m.refusals,
 		batchCollector{st, prometheus.NewDesc("sipas_store_write_batch_size",
 			"Submissions per write transaction (group commit).", nil, nil)},
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "sipas_login_password_checks_total",
+			Help: "Sign-in passwords checked (argon2id), whether the account exists or not.",
+		}, func() float64 { return float64(gate.Verified()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "sipas_login_gate_refused_total",
+			Help: "Sign-ins refused at once (503) because every password check slot was taken.",
+		}, func() float64 { return float64(gate.Refused()) }),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -101,9 +110,11 @@ func metricMethod(m string) string {
 	return "OTHER"
 }
 
-// handleMetrics handles "GET /metrics" (API key): the Prometheus text format.
+// handleMetrics handles "GET /metrics" (API key of scope metrics): the Prometheus text format.
+// The server's gzip middleware compresses it, once: promhttp's own compression is off (it was
+// gzip inside gzip).
 func (s *Server) handleMetrics(c echo.Context) error {
-	promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}).ServeHTTP(c.Response(), c.Request())
+	promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{DisableCompression: true}).ServeHTTP(c.Response(), c.Request())
 	return nil
 }
 

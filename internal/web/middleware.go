@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"io/fs"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"sipas/internal/auth"
+	"sipas/internal/fault"
 	"sipas/internal/store"
 )
 
@@ -44,7 +46,10 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-func secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+// secureHeaders sets the headers every answer carries. HSTS goes with an https base URL (the
+// TLS usually ends at a reverse proxy, so the request itself is plain http here).
+func (s *Server) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	hsts := s.secureCookies()
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
@@ -53,7 +58,7 @@ func secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("Referrer-Policy", "no-referrer") // survey URLs carry tokens: never send them on
 		h.Set("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		if c.IsTLS() {
+		if hsts || c.IsTLS() {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
 		return next(c)
@@ -104,7 +109,9 @@ func contentType(name string) string {
 
 const ctxAPIKey = "sipas.api_key"
 
-// requireAPIKey admits requests with "Authorization: Bearer <key>" of an active key.
+// requireAPIKey admits requests with "Authorization: Bearer <key>" of an active, unexpired
+// key. What the key may do is checked where the request says what it is about (keyMay,
+// keyAgency), or by requireScope.
 func (s *Server) requireAPIKey(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		k, err := s.apiKey(c)
@@ -127,4 +134,50 @@ func (s *Server) apiKey(c echo.Context) (store.APIKey, error) {
 		return store.APIKey{}, auth.ErrUnauthorized
 	}
 	return k, err
+}
+
+// apiKeyOf is the API key of the request, if it came with one.
+func apiKeyOf(c echo.Context) (store.APIKey, bool) {
+	k, ok := c.Get(ctxAPIKey).(store.APIKey)
+	return k, ok
+}
+
+// errScope is a key refused for lack of a scope: 403, naming the scope it would need.
+func errScope(sc auth.Scope) error {
+	return fault.New(fault.Forbidden, "insufficient_scope", sc.String()).Because(auth.ErrForbidden)
+}
+
+// requireScope admits API keys that hold kind for every agency (metrics names none).
+func requireScope(kind auth.ScopeKind) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if k, ok := apiKeyOf(c); ok && !k.Scopes.Has(kind, auth.AllAgencies) {
+				return errScope(auth.Scope{Kind: kind, Agency: auth.AllAgencies})
+			}
+			return next(c)
+		}
+	}
+}
+
+// keyMay checks that the request's API key, if any, holds kind for agency (officials are
+// checked by their roles instead).
+func keyMay(c echo.Context, kind auth.ScopeKind, agency string) error {
+	if k, ok := apiKeyOf(c); ok && !k.Scopes.Has(kind, agency) {
+		return errScope(auth.Scope{Kind: kind, Agency: agency})
+	}
+	return nil
+}
+
+// keyAgency is auth.Scopes.Agency for the request's API key: the agency a read of kind that
+// asked for asked is confined to. Without a key it returns asked.
+func keyAgency(c echo.Context, kind auth.ScopeKind, asked string) (string, error) {
+	k, ok := apiKeyOf(c)
+	if !ok {
+		return asked, nil
+	}
+	agency, err := k.Scopes.Agency(kind, asked)
+	if err != nil {
+		return "", errScope(auth.Scope{Kind: kind, Agency: cmp.Or(asked, auth.AllAgencies)})
+	}
+	return agency, nil
 }

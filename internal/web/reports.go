@@ -72,6 +72,9 @@ func (s *Server) handleReportIndex(c echo.Context) error {
 	if c.QueryParam("year") == "" {
 		return errBadRequest("missing_year")
 	}
+	if f.Agency, err = keyAgency(c, auth.ScopeReports, f.Agency); err != nil {
+		return err
+	}
 	qy, err := f.query(readerOfficial(c), 0)
 	if err != nil {
 		return err

@@ -31,7 +31,7 @@ func (s *Server) middleware(e *echo.Echo) {
 	if len(s.cfg.TrustedProxies) == 0 {
 		e.Use(s.warnUntrustedXFF)
 	}
-	e.Use(secureHeaders)
+	e.Use(s.secureHeaders)
 	e.Use(s.bodyLimit()) // uploads.go: uploads large and streamed, forms read within the limit
 	cfg := gzipConfig
 	// A submission is answered with a redirect; readying a gzip writer for every one cost a
@@ -56,7 +56,7 @@ func (s *Server) citizenRoutes(e *echo.Echo) {
 	e.GET("/", s.handleHome)
 	e.GET("/admin", s.handleHome)
 	e.GET("/healthz", s.handleHealth)
-	e.GET("/metrics", s.handleMetrics, s.requireAPIKey)
+	e.GET("/metrics", s.handleMetrics, s.requireAPIKey, requireScope(auth.ScopeMetrics))
 	e.GET("/static/*", s.handleStatic)
 
 	// Citizens: the survey of one receipt. /S/… from uppercase QR codes is folded in ServeHTTP.
@@ -69,7 +69,7 @@ func (s *Server) citizenRoutes(e *echo.Echo) {
 // device credential; everything else needs an enrolled, unrevoked kiosk's cookie.
 func (s *Server) kioskRoutes(e *echo.Echo) {
 	e.GET("/kiosk/enrol", s.handleKioskEnrolShow)
-	e.POST("/kiosk/enrol", s.handleKioskEnrol)
+	e.POST("/kiosk/enrol", s.handleKioskEnrol, s.requireSameOrigin) // no cookie yet to be SameSite
 	e.GET("/kiosk/sw.js", s.handleKioskServiceWorker)
 	k := e.Group("/kiosk", s.requireKiosk)
 	k.GET("", s.handleKioskStart)
@@ -98,9 +98,16 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 	admin := e.Group("/admin", s.csrf())
 	admin.GET("/login", s.handleLoginShow)
 	admin.POST("/login", s.handleLoginSubmit)
+	admin.GET("/login/code", s.handleLoginCodeShow)
+	admin.POST("/login/code", s.handleLoginCode)
 	in := admin.Group("", s.requireOfficial)
 	in.POST("/logout", s.handleLogout)
 	in.GET("/docs/:name", s.handleDoc)
+	in.GET("/account", s.handleAccountShow)
+	in.POST("/account/password", s.handlePasswordChange)
+	in.POST("/account/totp", s.handleTOTPStart)
+	in.POST("/account/totp/confirm", s.handleTOTPConfirm)
+	in.POST("/account/totp/disable", s.handleTOTPDisable)
 	reader := in.Group("", can(auth.PermViewReports))
 	reader.GET("/", s.handleDashboard)
 	reader.GET("/comments", s.handleCommentsShow)

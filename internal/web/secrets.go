@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sipas/internal/auth"
 	"sipas/internal/calendar"
 	"sipas/internal/fault"
 	"sipas/internal/receipt"
@@ -122,6 +123,9 @@ func (s *Server) handleMintedReport(c echo.Context) error {
 	}
 	if req.Agency == "" {
 		return errInvalid("invalid_agency")
+	}
+	if err := keyMay(c, auth.ScopeIssue, req.Agency); err != nil {
+		return err
 	}
 	day, err := time.ParseInLocation(time.DateOnly, req.Date, calendar.Zone)
 	if err != nil || day.Year() < 2020 || day.After(time.Now().Add(24*time.Hour)) {

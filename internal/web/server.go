@@ -4,6 +4,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"html/template"
@@ -11,11 +12,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
 
+	"sipas/internal/auth"
 	"sipas/internal/i18n"
 	"sipas/internal/receipt"
 	"sipas/internal/store"
@@ -53,6 +56,10 @@ type Config struct {
 	// Webhooks seals the secrets of the webhook endpoints admins register; nil means a key
 	// for this process only (tests: secrets sealed with it open nowhere else).
 	Webhooks *webhook.Sealer
+	// PasswordChecks is how many sign-in password checks (argon2id, 19 MiB and a core each)
+	// may run at once; a sign-in beyond them is refused with 503 at once. 0 means one per
+	// core but one (GOMAXPROCS-1, at least 1): a core is always left for citizens' answers.
+	PasswordChecks int
 }
 
 // Server is the sipas web service.
@@ -70,6 +77,8 @@ type Server struct {
 	openAPI []byte            // GET /api/v1/openapi.json (openapi.go)
 	limits  limits            // refusal limits (limits.go)
 	xffSeen atomic.Bool       // an X-Forwarded-For without trusted proxies was logged
+
+	gate *auth.PasswordGate // bounds the password checks running at once (session.go)
 }
 
 // The default body limits. 64 KiB holds a survey form with a 1,000-character comment many
@@ -122,7 +131,8 @@ func New(cfg Config, st *store.Store) (*Server, error) {
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.handleError
 	s.e.IPExtractor = clientIP(cfg.TrustedProxies)
-	s.metrics = newMetrics(st)
+	s.gate = auth.NewPasswordGate(cmp.Or(cfg.PasswordChecks, max(1, runtime.GOMAXPROCS(0)-1)))
+	s.metrics = newMetrics(st, s.gate)
 	s.limits = newLimits(cfg)
 	s.routes()
 	return s, nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"sipas/internal/auth"
 	"sipas/internal/calendar"
 	"sipas/internal/dataset"
 	"sipas/internal/fault"
@@ -104,6 +105,9 @@ func (s *Server) handleSheetsAPI(c echo.Context) error {
 	}
 	if req.Agency == "" {
 		return errInvalid("invalid_agency")
+	}
+	if err := keyMay(c, auth.ScopeIssue, req.Agency); err != nil {
+		return err
 	}
 	n, err := strconv.Atoi(string(req.Count))
 	if err != nil {

@@ -30,6 +30,7 @@ func zeroData() map[string]any {
 		"survey.html": surveyPage{Survey: &survey.Questionnaire{}},
 		// Officials' pages.
 		"login.html":            loginPage{},
+		"admin_account.html":    accountPage{},
 		"admin_dashboard.html":  dashboardPage{D: &report.Dashboard{}}, // the handler always has one
 		"admin_users.html":      usersPage{},
 		"admin_keys.html":       keysPage{},

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -35,8 +36,9 @@ func TestDataUploadStreamsLargeFiles(t *testing.T) {
 	codes := e.q.Codes()
 
 	// 20 MB of responses: about 120,000 rows with a comment each.
-	res, rows := postResponsesCSV(t, hs.URL, admin, admin.csrf, codes, 20<<20)
+	res, sent := postResponsesCSV(t, hs.URL, e.cookies(admin), admin.csrf, codes, 20<<20)
 	body := readAll(t, res)
+	rows := sent()
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, fmt.Sprintf("%d created, 0 updated, 0 unchanged", rows)) {
 		t.Fatalf("20 MB upload: %d, want 200 and %d created\n%.1500s", res.StatusCode, rows, body)
 	}
@@ -49,7 +51,7 @@ func TestDataUploadStreamsLargeFiles(t *testing.T) {
 	}
 
 	// Over the limit (64 MiB): 413 naming it, nothing stored.
-	res, _ = postResponsesCSV(t, hs.URL, admin, admin.csrf, codes, 65<<20)
+	res, _ = postResponsesCSV(t, hs.URL, e.cookies(admin), admin.csrf, codes, 65<<20)
 	if body := readAll(t, res); res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "64 MiB") {
 		t.Errorf("65 MiB upload: %d, want 413 naming 64 MiB\n%.800s", res.StatusCode, body)
 	}
@@ -58,7 +60,7 @@ func TestDataUploadStreamsLargeFiles(t *testing.T) {
 	}
 
 	// A forged request (wrong CSRF token) is refused before the file is read.
-	res, _ = postResponsesCSV(t, hs.URL, admin, "forged-token", codes, 20<<20)
+	res, _ = postResponsesCSV(t, hs.URL, e.cookies(admin), "forged-token", codes, 20<<20)
 	readAll(t, res)
 	if res.StatusCode != http.StatusForbidden {
 		t.Errorf("wrong CSRF token: %d, want 403", res.StatusCode)
@@ -69,15 +71,18 @@ func TestDataUploadStreamsLargeFiles(t *testing.T) {
 }
 
 // postResponsesCSV posts a responses.csv of at least size bytes, written as it is sent, with
-// the session's cookies and csrf as the form's token. It returns the response and the rows.
-func postResponsesCSV(t *testing.T, base string, s *adminSession, csrf string, codes []string, size int) (*http.Response, int) {
+// the browser's cookies and csrf as the form's token. It returns the response and a function
+// that waits for the writer to finish and says how many rows it wrote.
+func postResponsesCSV(t *testing.T, base, cookies, csrf string, codes []string, size int) (*http.Response, func() int) {
 	t.Helper()
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
-	rows := 0
+	written := make(chan int, 1)
 	header := "response_id,agency_code,channel,submitted_at," + strings.Join(codes, ",") + ",comment\n"
 	answers := strings.TrimSuffix(strings.Repeat("4,", len(codes)), ",")
 	go func() {
+		rows := 0
+		defer func() { written <- rows }()
 		w := &countingWriter{}
 		err := mw.WriteField("_csrf", csrf)
 		var fw io.Writer
@@ -103,12 +108,12 @@ func postResponsesCSV(t *testing.T, base string, s *adminSession, csrf string, c
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Cookie", sessionCookie+"="+s.id+"; "+csrfCookie+"="+s.csrf)
+	req.Header.Set("Cookie", cookies)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return res, rows
+	return res, sync.OnceValue(func() int { return <-written })
 }
 
 func readAll(t *testing.T, res *http.Response) string {

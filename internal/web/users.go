@@ -43,12 +43,12 @@ func (s *Server) renderUsers(c echo.Context, status int, errKey string) error {
 func (s *Server) handleUserCreate(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	role, err := auth.ParseRole(c.FormValue("role"))
-	if err != nil || !strings.Contains(email, "@") {
+	if err != nil || !strings.Contains(email, "@") || len(email) > auth.MaxEmailBytes {
 		return s.renderUsers(c, statusOf(fault.Invalid), "users.invalid")
 	}
 	pw := c.FormValue("password")
-	if auth.CheckPasswordStrength(pw) != nil {
-		return s.renderUsers(c, statusOf(fault.Invalid), "users.weak_password")
+	if err := auth.CheckPasswordStrength(pw); err != nil {
+		return s.renderUsers(c, statusOf(fault.Invalid), passwordProblem(err))
 	}
 	_, err = s.store.CreateOfficial(c.Request().Context(), store.NewOfficial{Email: email, Name: strings.TrimSpace(c.FormValue("name")),
 		Role: role, AgencyCode: c.FormValue("agency"), PasswordHash: auth.HashPassword(pw, auth.DefaultArgon2)})
@@ -64,11 +64,15 @@ func (s *Server) handleUserCreate(c echo.Context) error {
 	return redirectFlash(c, "/admin/users", "flash.saved")
 }
 
-// handleUserUpdate handles "POST /admin/users/:id": role, enable/disable or a new password.
+// handleUserUpdate handles "POST /admin/users/:id": role, enable/disable, a new password, or
+// (totp=reset) the removal of a lost second factor.
 func (s *Server) handleUserUpdate(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
 		return errNoRoute
+	}
+	if c.FormValue("totp") == "reset" {
+		return s.handleUserTOTPReset(c, id)
 	}
 	var u store.OfficialUpdate
 	detail := fmt.Sprintf("official %d:", id)
@@ -87,8 +91,8 @@ func (s *Server) handleUserUpdate(c echo.Context) error {
 		detail += " disabled=" + v
 	}
 	if pw := c.FormValue("password"); pw != "" {
-		if auth.CheckPasswordStrength(pw) != nil {
-			return s.renderUsers(c, statusOf(fault.Invalid), "users.weak_password")
+		if err := auth.CheckPasswordStrength(pw); err != nil {
+			return s.renderUsers(c, statusOf(fault.Invalid), passwordProblem(err))
 		}
 		h := auth.HashPassword(pw, auth.DefaultArgon2)
 		u.PasswordHash = &h
@@ -103,5 +107,20 @@ func (s *Server) handleUserUpdate(c echo.Context) error {
 		return err
 	}
 	s.audit(c, "user.update", detail)
+	return redirectFlash(c, "/admin/users", "flash.saved")
+}
+
+// handleUserTOTPReset removes an official's second factor (their phone is lost:
+// docs/security.md, "Recovery") and ends their sessions; they sign in with the password alone
+// and may enrol again.
+func (s *Server) handleUserTOTPReset(c echo.Context, id int64) error {
+	ctx := c.Request().Context()
+	if err := s.store.DisableTOTP(ctx, id); err != nil {
+		return err
+	}
+	if err := s.store.UpdateOfficial(ctx, id, store.OfficialUpdate{}); err != nil {
+		return err
+	}
+	s.audit(c, "user.totp_reset", fmt.Sprintf("official %d: second factor removed", id))
 	return redirectFlash(c, "/admin/users", "flash.saved")
 }

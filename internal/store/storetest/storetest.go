@@ -78,7 +78,11 @@ func MustCreateReceiptChannel(tb testing.TB, s *store.Store, agencyCode, channel
 	return tok
 }
 
-// MustCreateAPIKey creates an active API key and returns the plain key (only its hash is stored).
+// AllScopes grants every scope: the key of tests that are not about scopes.
+const AllScopes = "issue:* reports:* answers:* metrics"
+
+// MustCreateAPIKey creates an active API key of AllScopes and returns the plain key (only its
+// hash is stored).
 func MustCreateAPIKey(tb testing.TB, s *store.Store) string {
 	tb.Helper()
 	key, _ := MustCreateAPIKeyID(tb, s)
@@ -88,8 +92,19 @@ func MustCreateAPIKey(tb testing.TB, s *store.Store) string {
 // MustCreateAPIKeyID is MustCreateAPIKey that also returns the key's id, e.g. to revoke it.
 func MustCreateAPIKeyID(tb testing.TB, s *store.Store) (string, int64) {
 	tb.Helper()
+	return MustCreateAPIKeyScopes(tb, s, AllScopes)
+}
+
+// MustCreateAPIKeyScopes creates an active API key with the scopes written as auth.ParseScopes
+// reads them, and returns the plain key and its id.
+func MustCreateAPIKeyScopes(tb testing.TB, s *store.Store, scopes string) (string, int64) {
+	tb.Helper()
+	sc, err := auth.ParseScopes(scopes)
+	if err != nil {
+		tb.Fatalf("storetest: scopes: %v", err)
+	}
 	key, hash, prefix := auth.NewAPIKey()
-	k, err := s.CreateAPIKey(tb.Context(), "storetest", hash, prefix)
+	k, err := s.CreateAPIKey(tb.Context(), store.NewAPIKey{Name: "storetest", Hash: hash, Prefix: prefix, Scopes: sc})
 	if err != nil {
 		tb.Fatalf("storetest: create api key: %v", err)
 	}
@@ -179,6 +194,16 @@ func MustCreateOfficial(tb testing.TB, s *store.Store, email string, role auth.R
 		AgencyCode: agency, PasswordHash: auth.HashPassword(password, fastArgon2)})
 	if err != nil {
 		tb.Fatalf("storetest: create official %s: %v", email, err)
+	}
+	return o
+}
+
+// MustFindOfficial returns the official of an email.
+func MustFindOfficial(tb testing.TB, s *store.Store, email string) auth.Official {
+	tb.Helper()
+	o, _, err := s.FindOfficialForLogin(tb.Context(), email)
+	if err != nil {
+		tb.Fatalf("storetest: find official %s: %v", email, err)
 	}
 	return o
 }
