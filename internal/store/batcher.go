@@ -52,7 +52,8 @@ type batcher struct {
 func newBatcher(s *Store) *batcher {
 	b := &batcher{s: s, reqs: make(chan *submitRequest), quit: make(chan struct{}), stopped: make(chan struct{})}
 	b.stmts.db = s.w
-	b.stmts.prepare(context.Background(), qSavepoint, qRollbackTo, qRelease, qFindReceiptForSubmit, qInsertResponse, qMarkAnswered)
+	b.stmts.prepare(context.Background(), qSavepoint, qRollbackTo, qRelease, qFindReceiptForSubmit, qInsertResponse, qMarkAnswered,
+		qSummaryDesign, qSummaryRow, qSummaryUpsert)
 	go b.run()
 	return b
 }
@@ -155,6 +156,7 @@ func (b *batcher) write(batch []*submitRequest, errs []error) error {
 	}
 	now := b.s.now()
 	ts := txStmts{tx: tx, cache: &b.stmts, bound: map[string]*sql.Stmt{}}
+	t := newTally()
 	for i, r := range batch {
 		if errs[i] != nil {
 			continue
@@ -163,7 +165,7 @@ func (b *batcher) write(batch []*submitRequest, errs []error) error {
 			tx.Rollback()
 			return fmt.Errorf("store: submit response: savepoint: %w", err)
 		}
-		if err := submitResponseIn(ctx, ts, r.tokenHash, r.sub, now); err != nil {
+		if err := b.s.submitAndCount(ctx, ts, t, r.tokenHash, r.sub, now); err != nil {
 			errs[i] = err
 			if _, err := ts.exec(ctx, qRollbackTo); err != nil {
 				tx.Rollback()
@@ -175,10 +177,24 @@ func (b *batcher) write(batch []*submitRequest, errs []error) error {
 			return fmt.Errorf("store: submit response: release savepoint: %w", err)
 		}
 	}
+	if err := t.flush(ctx, ts); err != nil {
+		tx.Rollback()
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: submit response: commit: %w", err)
 	}
 	return nil
+}
+
+// submitAndCount stores one submission and counts it into t. A row that cannot be counted
+// (its answers do not decode) fails as a submission, before t changes.
+func (s *Store) submitAndCount(ctx context.Context, ts txStmts, t *tally, tokenHash string, sub Submission, now time.Time) error {
+	rec, err := submitResponseIn(ctx, ts, tokenHash, sub, now)
+	if err != nil {
+		return err
+	}
+	return s.countRecord(ctx, ts, t, &rec)
 }
 
 // batchBounds are the upper bounds of the batch-size histogram buckets.
@@ -232,6 +248,10 @@ func (s *Store) WriteBatchStats() BatchStats {
 func (s *Store) submitOne(ctx context.Context, tokenHash string, sub Submission) error {
 	s.batches.observe(1)
 	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		return submitResponse(ctx, tx, tokenHash, sub, now)
+		t := newTally()
+		if err := s.submitResponse(ctx, tx, t, tokenHash, sub, now); err != nil {
+			return err
+		}
+		return t.flush(ctx, txStmts{tx: tx})
 	})
 }

@@ -312,6 +312,14 @@ func (s *Store) SubmitKioskResponse(ctx context.Context, ks KioskSubmission) (Ki
 		if err := insertKioskResponse(ctx, tx, rec); err != nil {
 			return err
 		}
+		t := newTally()
+		if err := s.countRecord(ctx, tx, t, &responseRecord{AgencyID: rec.AgencyID, Channel: rec.Channel,
+			SubmittedAt: rec.SubmittedAt, Submission: rec.Submission}); err != nil {
+			return err
+		}
+		if err := t.flush(ctx, txStmts{tx: tx}); err != nil {
+			return err
+		}
 		if rec.ReceiptID.Valid {
 			if _, err := tx.ExecContext(ctx, `UPDATE receipts SET answered_at = ? WHERE id = ?`, formatTime(now), rec.ReceiptID.Int64); err != nil {
 				return fmt.Errorf("store: submit kiosk response: %w", err)

@@ -32,6 +32,7 @@ type Store struct {
 	readStmts stmtCache // statements of the hot read path, prepared once on the readers
 	batches   batchStats
 	refusals  refusalBuffer // refused attempts not yet written (refusals.go)
+	designs   designs       // parsed summary designs (summaries.go)
 	stop      chan struct{} // closed by Close: background loops end
 	loops     sync.WaitGroup
 	closed    sync.Once
@@ -91,6 +92,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	if err := s.migrate(ctx); err != nil {
+		s.w.Close()
+		return nil, err
+	}
+	if err := s.recoverImports(ctx); err != nil {
 		s.w.Close()
 		return nil, err
 	}
