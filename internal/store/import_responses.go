@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"sipas/internal/calendar"
@@ -33,7 +34,7 @@ type ImportedResponse struct {
 const (
 	// importChunkTime is how long one chunk's transaction should hold the write lock: a
 	// submission arriving meanwhile waits at most about that long.
-	importChunkTime = 25 * time.Millisecond
+	importChunkTime = 40 * time.Millisecond
 	// importPause is the pause after each chunk's commit, in which waiting writers begin.
 	importPause = 2 * time.Millisecond
 	// importHeartbeat is how often a running import says it is alive, and importStale how
@@ -71,10 +72,17 @@ type responseImport struct {
 	res                     ImportResult
 	conflicts               dataset.Errors
 	conflictCount           int
-	chunk                   []importRow
-	chunkRows               int
 	lookup                  bool // check each chunk against the stored rows first (a clash was seen)
 	stopBeat                func()
+
+	// The file is read on the caller's goroutine and the chunks stored on another (the
+	// writer), so that parsing and SQLite use both cores. Only the writer touches the fields
+	// above once the run has begun.
+	chunk     []importRow // being filled by add
+	chunkRows atomic.Int64
+	chunks    chan []importRow
+	stored    chan error    // the writer's outcome, when chunks is closed
+	failed    chan struct{} // closed when the writer failed: add stops sending
 }
 
 // importRow is one row ready to store.
@@ -92,7 +100,9 @@ func (s *Store) startImport(ctx context.Context, file, surveyID, version string)
 	if err := s.recoverImports(ctx); err != nil {
 		return nil, err
 	}
-	im := &responseImport{s: s, file: file, surveyID: surveyID, version: version, tally: newTally(), chunkRows: 500}
+	im := &responseImport{s: s, file: file, surveyID: surveyID, version: version, tally: newTally(),
+		chunks: make(chan []importRow, 1), stored: make(chan error, 1), failed: make(chan struct{})}
+	im.chunkRows.Store(500)
 	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
 		var err error
 		if im.ids, err = agencyIDs(ctx, tx); err != nil {
@@ -120,8 +130,37 @@ func (s *Store) startImport(ctx context.Context, file, surveyID, version string)
 	}
 	im.tally.use(surveyID, im.design)
 	im.stopBeat = s.heartbeat(im.run)
+	go im.write(ctx)
 	return im, nil
 }
+
+// write stores the chunks as they come; after a failure it only drains them.
+func (im *responseImport) write(ctx context.Context) {
+	var err error
+	for rows := range im.chunks {
+		if err != nil {
+			continue
+		}
+		if err = im.store(ctx, rows); err != nil {
+			close(im.failed)
+		}
+	}
+	im.stored <- err
+}
+
+// send hands the full chunk to the writer, or returns errWriterFailed once it failed.
+func (im *responseImport) send() error {
+	select {
+	case im.chunks <- im.chunk:
+		im.chunk = make([]importRow, 0, cap(im.chunk))
+		return nil
+	case <-im.failed:
+		return errWriterFailed
+	}
+}
+
+// errWriterFailed stops the reading of the file; finish returns the writer's own error.
+var errWriterFailed = errors.New("store: import responses: storing failed")
 
 // add takes one row, storing a chunk when it is full. The row is copied.
 func (im *responseImport) add(ctx context.Context, r *ImportedResponse) error {
@@ -132,17 +171,15 @@ func (im *responseImport) add(ctx context.Context, r *ImportedResponse) error {
 	year, month := calendar.YearMonth(r.SubmittedAt)
 	im.chunk = append(im.chunk, importRow{line: r.Line, id: r.ID, agency: r.AgencyCode, channel: r.Channel, agencyID: id,
 		submitted: formatTime(r.SubmittedAt), year: year, month: month, answers: r.Answers, comment: r.Comment, version: im.version})
-	if len(im.chunk) >= im.chunkRows {
-		return im.store(ctx)
+	if len(im.chunk) >= int(im.chunkRows.Load()) {
+		return im.send()
 	}
 	return nil
 }
 
-// store writes the chunk in one transaction, unless a problem was found already (then the
-// rows only need checking), and counts what it stored.
-func (im *responseImport) store(ctx context.Context) error {
-	rows := im.chunk
-	im.chunk = im.chunk[:0]
+// store writes a chunk in one transaction, unless a problem was found already (then the rows
+// only need checking), and counts what it stored. It runs on the writer goroutine.
+func (im *responseImport) store(ctx context.Context, rows []importRow) error {
 	if im.lookup || im.conflictCount > 0 {
 		var err error
 		if rows, err = im.newRows(ctx, rows); err != nil {
@@ -181,15 +218,22 @@ func (im *responseImport) resize(took time.Duration, n int) {
 	if took <= 0 {
 		return
 	}
-	want := int(float64(n) * float64(importChunkTime) / float64(took))
-	im.chunkRows = min(max(want, 100), 20000, 2*im.chunkRows)
+	want := int64(float64(n) * float64(importChunkTime) / float64(took))
+	im.chunkRows.Store(min(max(want, 100), 20000, 2*im.chunkRows.Load()))
 }
 
 // errClash is a chunk that holds a response_id already stored.
 var errClash = errors.New("store: import responses: response_id already stored")
 
-const qInsertImported = `INSERT INTO responses (response_id, agency_id, survey_id, survey_version,
-	channel, source, submitted_at, year, month, answers, comment) VALUES (?, ?, ?, ?, ?, 'import', ?, ?, ?, ?, ?)`
+// importPerStatement is how many rows one INSERT statement stores: one statement per row
+// would spend a third of the time entering and leaving SQLite.
+const importPerStatement = 100
+
+// insertImported is the statement storing n rows.
+func insertImported(n int) string {
+	return `INSERT INTO responses (response_id, agency_id, survey_id, survey_version, channel, source, submitted_at, year, month,
+		answers, comment) VALUES ` + strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, 'import', ?, ?, ?, ?, ?), `, n), ", ")
+}
 
 // insert stores rows in one transaction, which also says the run is alive (and fails if the
 // run was taken for dead meanwhile).
@@ -198,18 +242,29 @@ func (im *responseImport) insert(ctx context.Context, rows []importRow) error {
 		if err := im.beat(ctx, tx, now); err != nil {
 			return err
 		}
-		st, err := tx.PrepareContext(ctx, qInsertImported)
+		full, err := tx.PrepareContext(ctx, insertImported(importPerStatement))
 		if err != nil {
 			return fmt.Errorf("store: import responses: %w", err)
 		}
-		defer st.Close()
-		for _, r := range rows {
-			_, err := st.ExecContext(ctx, r.id, r.agencyID, im.surveyID, r.version, r.channel, r.submitted, r.year, r.month, r.answers, r.comment)
+		defer full.Close()
+		args := make([]any, 0, 10*importPerStatement)
+		for len(rows) > 0 {
+			part := rows[:min(len(rows), importPerStatement)]
+			rows = rows[len(part):]
+			args = args[:0]
+			for _, r := range part {
+				args = append(args, r.id, r.agencyID, im.surveyID, r.version, r.channel, r.submitted, r.year, r.month, r.answers, r.comment)
+			}
+			if len(part) == importPerStatement {
+				_, err = full.ExecContext(ctx, args...)
+			} else {
+				_, err = tx.ExecContext(ctx, insertImported(len(part)), args...)
+			}
 			if isUniqueViolation(err) && strings.Contains(err.Error(), "response_id") {
 				return errClash
 			}
 			if err != nil {
-				return fmt.Errorf("store: import responses: line %d: %w", r.line, err)
+				return fmt.Errorf("store: import responses: lines %d–%d: %w", part[0].line, part[len(part)-1].line, err)
 			}
 		}
 		return nil
@@ -289,7 +344,11 @@ func (s *Store) storedResponses(ctx context.Context, rows []importRow) (map[stri
 func (im *responseImport) finish(ctx context.Context, failed error) (ImportResult, error) {
 	defer im.stopBeat()
 	if failed == nil && len(im.chunk) > 0 {
-		failed = im.store(ctx)
+		failed = im.send()
+	}
+	close(im.chunks)
+	if err := <-im.stored; err != nil && (failed == nil || errors.Is(failed, errWriterFailed)) {
+		failed = err
 	}
 	if failed == nil && im.conflictCount > 0 {
 		if n := im.conflictCount - len(im.conflicts); n > 0 {
