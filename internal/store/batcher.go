@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,6 +35,18 @@ const (
 // maxBatch bounds one transaction, so a flood cannot build an unbounded one.
 const maxBatch = 256
 
+// maxQueued bounds the submissions waiting for the writer (about a second of work at the
+// measured rates): beyond it a submission is refused at once with ErrUnavailable (503 and
+// Retry-After) rather than queueing without bound while the database is held.
+const maxQueued = 4 * maxBatch
+
+// MaxQueued is maxQueued, for tests and docs.
+const MaxQueued = maxQueued
+
+// batchWait bounds how long a batch waits for the write lock held by another process (an
+// import's chunk holds it about 40 ms) before its submissions get ErrUnavailable.
+const batchWait = 2 * time.Second
+
 type submitRequest struct {
 	ctx       context.Context
 	tokenHash string
@@ -46,7 +59,8 @@ type batcher struct {
 	reqs    chan *submitRequest // unbuffered: a send succeeds only while the loop receives
 	quit    chan struct{}
 	stopped chan struct{}
-	stmts   stmtCache // on the writer; only the loop uses it
+	stmts   stmtCache    // on the writer; only the loop uses it
+	queued  atomic.Int64 // submissions handed in and not yet answered
 }
 
 func newBatcher(s *Store) *batcher {
@@ -69,6 +83,11 @@ func (b *batcher) close() error {
 // ends first the caller gets ctx's error and the outcome is unknown to it (the batch may still
 // commit): that is never an acknowledgement.
 func (b *batcher) submit(ctx context.Context, tokenHash string, sub Submission) error {
+	if b.queued.Add(1) > maxQueued {
+		b.queued.Add(-1)
+		return fmt.Errorf("%w: %d submissions are waiting already", ErrUnavailable, maxQueued)
+	}
+	defer b.queued.Add(-1)
 	r := &submitRequest{ctx: ctx, tokenHash: tokenHash, sub: sub, done: make(chan error, 1)}
 	select {
 	case b.reqs <- r:
@@ -150,7 +169,7 @@ func (b *batcher) write(batch []*submitRequest, errs []error) error {
 	// The statements do not use the callers' contexts: one caller going away must not
 	// interrupt a transaction that holds the others' answers.
 	ctx := context.Background()
-	tx, err := b.s.w.BeginTx(ctx, nil)
+	tx, err := b.s.begin(ctx, batchWait)
 	if err != nil {
 		return fmt.Errorf("store: submit response: begin: %w", err)
 	}

@@ -250,12 +250,13 @@ func (s *Store) RevokeKiosk(ctx context.Context, id int64) error {
 
 // TouchKiosk records that a kiosk was seen, at most once every few minutes.
 func (s *Store) TouchKiosk(ctx context.Context, id int64) error {
-	now := s.now()
-	if _, err := s.w.ExecContext(ctx, `UPDATE kiosks SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)`,
-		formatTime(now), id, formatTime(now.Add(-kioskSeenEvery))); err != nil {
-		return fmt.Errorf("store: touch kiosk: %w", err)
-	}
-	return nil
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE kiosks SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)`,
+			formatTime(now), id, formatTime(now.Add(-kioskSeenEvery))); err != nil {
+			return fmt.Errorf("store: touch kiosk: %w", err)
+		}
+		return nil
+	})
 }
 
 // KioskSubmission is one answer given at a kiosk, already validated by package survey.

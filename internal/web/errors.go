@@ -71,7 +71,12 @@ var sentinels = []sentinel{
 	{auth.ErrForbidden, fault.Forbidden, "", ""},
 	{store.ErrRateLimited, fault.RateLimited, "", ""},
 	{store.ErrClosed, fault.Unavailable, "", ""},
+	{store.ErrUnavailable, fault.Unavailable, "", ""},
 }
+
+// retryAfter is the Retry-After of a 503, in seconds: the database was held (an import's
+// chunk, a backup) or too many submissions were waiting; a few seconds later it is not.
+const retryAfter = "5"
 
 // echoKinds are the statuses Echo's own errors carry (no route, body limit, CSRF…).
 var echoKinds = map[int]fault.Kind{
@@ -155,6 +160,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if reason := refusalOf(c, a.fault.Kind); reason != "" {
 		s.refused(c, reason)
+	}
+	if a.status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", retryAfter)
 	}
 	if a.status == http.StatusUnauthorized && strings.HasPrefix(c.Request().URL.Path, "/api/") {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="sipas"`)
