@@ -54,17 +54,19 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":    {"run the web service", cmdServe},
-		"demo":     {"serve a fresh demo database with sample agencies, receipts and two years of responses", cmdDemo},
-		"import":   {"import agencies, populations, responses or aggregates from CSV", cmdImport},
-		"report":   {"compute the indices and write JSON, CSV, XLSX or PDF", cmdReport},
-		"apikey":   {"create, list or revoke API keys for machine clients", cmdAPIKey},
-		"user":     {"add an official or change a password (read from stdin)", cmdUser},
-		"migrate":  {"apply pending database migrations and list them", cmdMigrate},
-		"backup":   {"write a consistent copy of the live database", cmdBackup},
-		"loadtest": {"measure durable submissions per second against a running sipas (loopback only)", cmdLoadtest},
-		"token":    {"manage offline token-signing secrets, or mint signed tokens (reference)", cmdToken},
-		"version":  {"print the version", cmdVersion},
+		"serve":     {"run the web service", cmdServe},
+		"demo":      {"serve a fresh demo database with sample agencies, receipts and two years of responses", cmdDemo},
+		"import":    {"import agencies, populations, responses or aggregates from CSV", cmdImport},
+		"report":    {"compute the indices and write JSON, CSV, XLSX or PDF", cmdReport},
+		"apikey":    {"create, list or revoke API keys for machine clients", cmdAPIKey},
+		"user":      {"add an official or change a password (read from stdin)", cmdUser},
+		"migrate":   {"apply pending database migrations and list them", cmdMigrate},
+		"backup":    {"write a consistent copy of the live database", cmdBackup},
+		"loadtest":  {"measure durable submissions per second against a running sipas (loopback only)", cmdLoadtest},
+		"token":     {"manage offline token-signing secrets, or mint signed tokens (reference)", cmdToken},
+		"summaries": {"export this database's summaries (no responses), or import another's into a national database", cmdSummaries},
+		"version":   {"print the version", cmdVersion},
+		"verify":    {"check the summaries the reports read against the stored responses (--repair fixes them)", cmdVerify},
 	}
 }
 
@@ -126,7 +128,7 @@ func printUsage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'sipas <command> -h' for the flags of a command. Every command takes --db (env SIPAS_DB, default sipas.db).")
 }

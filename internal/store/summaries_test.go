@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -410,4 +411,62 @@ func TestSummariesFollowTheDesign(t *testing.T) {
 	w.submit(2024, 10)
 	w.populations()
 	w.checkExact(old)
+}
+
+// execBehind runs a statement on s's database through a connection of its own, as a damaged
+// restore or a hand edit would change it.
+func execBehind(t *testing.T, s *store.Store, query string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+s.Path()+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(query); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+}
+
+// VerifySummaries finds summaries that do not match the rows (a missing key, altered counts,
+// altered expectation counts, a key without rows), and RepairSummaries makes them exact.
+func TestVerifyAndRepairSummaries(t *testing.T) {
+	w := newWorld(t, 3, store.Options{})
+	w.submit(2024, 60)
+	w.submit(2025, 60)
+	ctx := t.Context()
+	if _, err := w.s.YearCounts(ctx, w.q, 2024, ""); err != nil {
+		t.Fatal(err)
+	}
+	chk, err := w.s.VerifySummaries(ctx, w.q)
+	if err != nil || len(chk.Problems) != 0 || chk.Responses != 120 || chk.Keys == 0 {
+		t.Fatalf("verify of exact summaries = %+v, %v; want 120 responses and no problem", chk, err)
+	}
+	execBehind(t, w.s, `DELETE FROM summaries WHERE id = (SELECT min(id) FROM summaries)`)
+	execBehind(t, w.s, `UPDATE summaries SET counts = (SELECT counts FROM summaries WHERE id = (SELECT max(id) FROM summaries))
+		WHERE id = (SELECT min(id) + 1 FROM summaries)`)
+	execBehind(t, w.s, `UPDATE summaries SET expectations = 'time:99' WHERE id = (SELECT max(id) FROM summaries)`)
+	execBehind(t, w.s, `INSERT INTO summaries (survey_id, year, agency_id, channel, month, counts, expectations)
+		SELECT survey_id, 2031, agency_id, channel, month, counts, '' FROM summaries LIMIT 1`)
+	chk, err = w.s.VerifySummaries(ctx, w.q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"have no summary", "the counts differ", "the expectation counts differ", "2031"}
+	got := strings.Join(chk.Problems, "\n")
+	for _, wnt := range want {
+		if !strings.Contains(got, wnt) {
+			t.Errorf("problems do not mention %q:\n%s", wnt, got)
+		}
+	}
+	if len(chk.Problems) != 4 {
+		t.Errorf("%d problems, want 4:\n%s", len(chk.Problems), got)
+	}
+	if chk, err = w.s.RepairSummaries(ctx, w.q); err != nil || len(chk.Problems) != 0 {
+		t.Errorf("after repair: %+v, %v; want no problem", chk, err)
+	}
+	w.populations()
+	w.checkExact(w.q)
+	if chk, err := w.s.VerifySummaries(ctx, variant(t)); err != nil || len(chk.Problems) != 1 {
+		t.Errorf("verify for another design = %+v, %v; want the one problem that the design differs", chk, err)
+	}
 }

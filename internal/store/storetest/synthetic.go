@@ -43,7 +43,7 @@ func WriteSynthetic(dir string, g Synthetic) (SyntheticFiles, error) {
 	sizes := agencySizes(rng, g.Agencies, g.Responses)
 	f := SyntheticFiles{
 		Agencies:    filepath.Join(dir, g.Prefix+"agencies.csv"),
-		Populations: filepath.Join(dir, g.Prefix+"populations.csv"),
+		Populations: filepath.Join(dir, fmt.Sprintf("%spopulations_%d.csv", g.Prefix, g.Year)),
 		Responses:   filepath.Join(dir, fmt.Sprintf("%sresponses_%d.csv", g.Prefix, g.Year)),
 	}
 	agencies := [][]string{{"code", "name", "level", "parent_code"}}
@@ -153,7 +153,7 @@ var syntheticComments = []string{"Cán bộ nhiệt tình, chu đáo.", "Thời 
 
 // fillRow writes response i of agency a into rec.
 func (g Synthetic) fillRow(rng *rand.Rand, rec []string, i, a int, start time.Time) {
-	rec[0] = fmt.Sprintf("%s-%07d", g.Prefix, i)
+	rec[0] = fmt.Sprintf("%s%d-%07d", g.Prefix, g.Year, i)
 	rec[1] = g.agency(a)
 	rec[2] = syntheticChannels[rng.IntN(len(syntheticChannels))]
 	at := start.Add(time.Duration(rng.Int64N(int64(364 * 24 * time.Hour))))
