@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -170,6 +172,11 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 	}
 	defer st.Close()
 	if cat, err = withUploads(ctx, st, cat); err != nil {
+		return err
+	}
+	// Summaries that do not count for a questionnaire's design (a database from before them,
+	// a new questionnaire version) are counted now rather than at the first report.
+	if err := st.EnsureSummaries(ctx, slices.Collect(maps.Values(cat))...); err != nil {
 		return err
 	}
 	srv, err := web.New(web.Config{BaseURL: cfg.BaseURL, Assets: assets.FS, Surveys: cat, Logger: log,
