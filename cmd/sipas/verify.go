@@ -51,10 +51,37 @@ func cmdVerify(ctx context.Context, e env, args []string) error {
 			bad++
 		}
 	}
+	if problems, err := checkReceipts(ctx, e, st, *repair); err != nil {
+		return err
+	} else if problems > 0 {
+		bad++
+	}
 	if bad > 0 {
-		return fmt.Errorf("sipas verify: the summaries of %d questionnaires differ from the responses; run sipas verify --repair", bad)
+		return fmt.Errorf("sipas verify: %d of the kept counts (summaries of questionnaires, receipt counts) differ from the rows; run sipas verify --repair", bad)
 	}
 	return nil
+}
+
+// checkReceipts checks (and with repair fixes) the kept receipt counts; it returns how many
+// differences remain.
+func checkReceipts(ctx context.Context, e env, st *store.Store, repair bool) (int, error) {
+	problems, err := st.VerifyReceiptCounts(ctx)
+	if err == nil && repair && len(problems) > 0 {
+		fmt.Fprintf(e.stdout, "receipt counts: %d differences before repair\n", len(problems))
+		if err = st.RepairReceiptCounts(ctx); err == nil {
+			problems, err = st.VerifyReceiptCounts(ctx)
+		}
+	}
+	if err != nil {
+		return 0, err
+	}
+	if len(problems) == 0 {
+		fmt.Fprintln(e.stdout, "receipt counts: exact")
+	}
+	for _, p := range problems {
+		fmt.Fprintf(e.stdout, "  %s\n", p)
+	}
+	return len(problems), nil
 }
 
 // printCheck prints one questionnaire's check: a line, and one per problem.

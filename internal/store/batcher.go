@@ -67,7 +67,7 @@ func newBatcher(s *Store) *batcher {
 	b := &batcher{s: s, reqs: make(chan *submitRequest), quit: make(chan struct{}), stopped: make(chan struct{})}
 	b.stmts.db = s.w
 	b.stmts.prepare(context.Background(), qSavepoint, qRollbackTo, qRelease, qFindReceiptForSubmit, qInsertResponse, qMarkAnswered,
-		qSummaryDesign, qSummaryRow, qSummaryUpsert)
+		qCountAnswered, qSummaryDesign, qSummaryRow, qSummaryUpsert)
 	go b.run()
 	return b
 }

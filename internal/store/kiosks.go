@@ -325,6 +325,9 @@ func (s *Store) SubmitKioskResponse(ctx context.Context, ks KioskSubmission) (Ki
 			if _, err := tx.ExecContext(ctx, `UPDATE receipts SET answered_at = ? WHERE id = ?`, formatTime(now), rec.ReceiptID.Int64); err != nil {
 				return fmt.Errorf("store: submit kiosk response: %w", err)
 			}
+			if _, err := tx.ExecContext(ctx, qCountAnswered, rec.ReceiptID.Int64); err != nil {
+				return fmt.Errorf("store: submit kiosk response: %w", err)
+			}
 		}
 		return nil
 	})

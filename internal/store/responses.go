@@ -81,6 +81,9 @@ func submitResponseIn(ctx context.Context, tx txStmts, tokenHash string, sub Sub
 	if _, err := tx.exec(ctx, qMarkAnswered, formatTime(now), receiptID); err != nil {
 		return responseRecord{}, fmt.Errorf("store: submit response: %w", err)
 	}
+	if _, err := tx.exec(ctx, qCountAnswered, receiptID); err != nil {
+		return responseRecord{}, fmt.Errorf("store: submit response: %w", err)
+	}
 	return rec, nil
 }
 

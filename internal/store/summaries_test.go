@@ -224,6 +224,9 @@ func (w *world) checkExact(q *survey.Questionnaire) {
 			}
 		}
 	}
+	if problems, err := w.s.VerifyReceiptCounts(ctx); err != nil || len(problems) != 0 {
+		t.Errorf("receipt counts differ from the receipts: %v %v", problems, err)
+	}
 	queries := []report.Query{{Year: 2024}, {Year: 2025, BaselineYear: 2024}}
 	for _, ch := range dataset.Channels {
 		queries = append(queries, report.Query{Year: 2025, BaselineYear: 2024, Filters: index.Filters{Channel: &ch}})
@@ -460,6 +463,13 @@ func TestVerifyAndRepairSummaries(t *testing.T) {
 	}
 	if len(chk.Problems) != 4 {
 		t.Errorf("%d problems, want 4:\n%s", len(chk.Problems), got)
+	}
+	execBehind(t, w.s, `UPDATE receipt_counts SET answered = answered + 1 WHERE (agency_id, year, day) = (SELECT agency_id, year, day FROM receipt_counts LIMIT 1)`)
+	if p, err := w.s.VerifyReceiptCounts(ctx); err != nil || len(p) != 1 || !strings.Contains(p[0], "answered") {
+		t.Errorf("verify of altered receipt counts = %v, %v; want the one difference", p, err)
+	}
+	if err := w.s.RepairReceiptCounts(ctx); err != nil {
+		t.Fatal(err)
 	}
 	if chk, err = w.s.RepairSummaries(ctx, w.q); err != nil || len(chk.Problems) != 0 {
 		t.Errorf("after repair: %+v, %v; want no problem", chk, err)

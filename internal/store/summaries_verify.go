@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"sipas/internal/index"
 	"sipas/internal/survey"
@@ -134,4 +135,44 @@ func agencyCodes(ctx context.Context, tx *sql.Tx) (map[int64]string, error) {
 		out[id] = code
 	}
 	return out, nil
+}
+
+// countedReceipts is receipt_counts as a count of the receipts table gives it.
+const countedReceipts = `SELECT agency_id, year, CASE WHEN source = 'minted' THEN coalesce(minted_day, '') ELSE '' END AS day,
+	count(*) AS receipts, count(answered_at) AS answered FROM receipts GROUP BY 1, 2, 3`
+
+// VerifyReceiptCounts compares the kept receipt counts (stratum sizes, response rates) with a
+// count of the receipts, on one snapshot, and says where they differ.
+func (s *Store) VerifyReceiptCounts(ctx context.Context) ([]string, error) {
+	return queryAll(ctx, s.r, "verify receipt counts", `WITH real AS (`+countedReceipts+`)
+		SELECT a.code, x.year, x.day, x.rr, x.ra, x.kr, x.ka FROM (
+			SELECT r.agency_id, r.year, r.day, r.receipts AS rr, r.answered AS ra, coalesce(c.receipts, 0) AS kr, coalesce(c.answered, 0) AS ka
+			FROM real r LEFT JOIN receipt_counts c ON c.agency_id = r.agency_id AND c.year = r.year AND c.day = r.day
+			UNION ALL
+			SELECT c.agency_id, c.year, c.day, 0, 0, c.receipts, c.answered FROM receipt_counts c
+			WHERE NOT EXISTS (SELECT 1 FROM real r WHERE r.agency_id = c.agency_id AND r.year = c.year AND r.day = c.day)
+		) x JOIN agencies a ON a.id = x.agency_id WHERE x.rr != x.kr OR x.ra != x.ka ORDER BY a.code, x.year, x.day`, nil,
+		func(r scanner) (string, error) {
+			var code, day string
+			var year, rr, ra, kr, ka int
+			err := r.Scan(&code, &year, &day, &rr, &ra, &kr, &ka)
+			if day != "" {
+				day = " minted " + day
+			}
+			return fmt.Sprintf("receipts %d %s%s: %d receipts (%d answered) stored, %d (%d) counted", year, code, day, rr, ra, kr, ka), err
+		})
+}
+
+// RepairReceiptCounts replaces the kept receipt counts with a count of the receipts, in one
+// write transaction (it reads every receipt: about a second a million).
+func (s *Store) RepairReceiptCounts(ctx context.Context) error {
+	return s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM receipt_counts`); err != nil {
+			return fmt.Errorf("store: repair receipt counts: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO receipt_counts (agency_id, year, day, receipts, answered) `+countedReceipts); err != nil {
+			return fmt.Errorf("store: repair receipt counts: %w", err)
+		}
+		return nil
+	})
 }

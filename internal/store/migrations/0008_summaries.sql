@@ -54,3 +54,20 @@ CREATE TABLE import_runs (
     finished_at  TEXT
 );
 CREATE UNIQUE INDEX import_runs_one_running ON import_runs (state) WHERE state = 'running';
+
+-- Receipts per agency and year (the stratum sizes sipas counts, METHODS §7, and the response
+-- rates), kept in the transactions that issue, scan or answer receipts, so that reports do not
+-- count the receipts table either. day is '' for the receipts sipas issued, and the minting
+-- day of scanned offline-minted ones (populations take, per day, the larger of the scans and
+-- the issuer's report).
+CREATE TABLE receipt_counts (
+    agency_id INTEGER NOT NULL REFERENCES agencies (id),
+    year      INTEGER NOT NULL,
+    day       TEXT NOT NULL,
+    receipts  INTEGER NOT NULL,
+    answered  INTEGER NOT NULL,
+    PRIMARY KEY (agency_id, year, day)
+) WITHOUT ROWID;
+INSERT INTO receipt_counts (agency_id, year, day, receipts, answered)
+    SELECT agency_id, year, CASE WHEN source = 'minted' THEN coalesce(minted_day, '') ELSE '' END, count(*), count(answered_at)
+    FROM receipts GROUP BY 1, 2, 3;
