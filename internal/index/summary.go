@@ -167,13 +167,3 @@ func (s *Summary) check() error {
 	}
 	return nil
 }
-
-// total returns all strata pooled into one: the unweighted basis treats the
-// sample as a single stratum (METHODS §3).
-func (s *Summary) total() Stratum {
-	t := newStratum("", len(s.Design.Questions), len(s.Design.Aspects))
-	for i := range s.Strata {
-		t.add(&s.Strata[i])
-	}
-	return t
-}

@@ -97,10 +97,6 @@ type responseRecord struct {
 	Submission
 }
 
-func insertResponse(ctx context.Context, tx *sql.Tx, r responseRecord) error {
-	return insertResponseIn(ctx, txStmts{tx: tx}, r)
-}
-
 func insertResponseIn(ctx context.Context, tx txStmts, r responseRecord) error {
 	year, month := calendar.YearMonth(r.SubmittedAt)
 	_, err := tx.exec(ctx, qInsertResponse,

@@ -195,22 +195,6 @@ func (s *Store) countRecord(ctx context.Context, tx queryer, t *tally, r *respon
 	return t.addStored(k, r.Answers, r.Expectations)
 }
 
-// merge adds o's counts to t; both count for the same designs.
-func (t *tally) merge(o *tally) {
-	for id, c := range o.designs {
-		if _, ok := t.designs[id]; !ok && c != nil {
-			t.use(id, c.counting)
-		}
-	}
-	for k, oc := range o.cells {
-		cl := t.cell(k)
-		cl.st.Add(&oc.st)
-		for code, n := range oc.exp {
-			cl.exp[code] += n
-		}
-	}
-}
-
 const (
 	qSummaryRow    = `SELECT counts, expectations FROM summaries WHERE survey_id = ? AND year = ? AND agency_id = ? AND channel = ? AND month = ?`
 	qSummaryUpsert = `INSERT INTO summaries (survey_id, year, agency_id, channel, month, counts, expectations) VALUES (?, ?, ?, ?, ?, ?, ?)
