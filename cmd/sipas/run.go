@@ -210,6 +210,21 @@ func withUploads(ctx context.Context, st *store.Store, cat survey.Catalog) (surv
 // openWithSurvey opens the database and the questionnaire id from the embedded (or --surveys)
 // definitions with this database's uploaded versions over them.
 func openWithSurvey(ctx context.Context, db, dir, id string) (*store.Store, *survey.Questionnaire, error) {
+	st, cat, err := openCatalog(ctx, db, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := cat.Get(id)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, q, nil
+}
+
+// openCatalog opens the database and the questionnaires in use: the embedded (or --surveys)
+// definitions with this database's uploaded versions over them.
+func openCatalog(ctx context.Context, db, dir string) (*store.Store, survey.Catalog, error) {
 	cat, err := loadSurveys(dir)
 	if err != nil {
 		return nil, nil, err
@@ -218,15 +233,11 @@ func openWithSurvey(ctx context.Context, db, dir, id string) (*store.Store, *sur
 	if err != nil {
 		return nil, nil, err
 	}
-	var q *survey.Questionnaire
-	if cat, err = withUploads(ctx, st, cat); err == nil {
-		q, err = cat.Get(id)
-	}
-	if err != nil {
+	if cat, err = withUploads(ctx, st, cat); err != nil {
 		st.Close()
 		return nil, nil, err
 	}
-	return st, q, nil
+	return st, cat, nil
 }
 
 func openStore(ctx context.Context, path string, log *slog.Logger) (*store.Store, error) {

@@ -102,16 +102,8 @@ func printCheck(e env, chk store.SummaryCheck, when string) {
 // openWithSurveys opens the database with every questionnaire in use (the embedded or --surveys
 // ones with this database's uploads over them), or only the one named.
 func openWithSurveys(ctx context.Context, db, dir, only string) (*store.Store, []*survey.Questionnaire, error) {
-	cat, err := loadSurveys(dir)
+	st, cat, err := openCatalog(ctx, db, dir)
 	if err != nil {
-		return nil, nil, err
-	}
-	st, err := openStore(ctx, db, discardLogger())
-	if err != nil {
-		return nil, nil, err
-	}
-	if cat, err = withUploads(ctx, st, cat); err != nil {
-		st.Close()
 		return nil, nil, err
 	}
 	var qs []*survey.Questionnaire
