@@ -54,18 +54,20 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":    {"run the web service", cmdServe},
-		"demo":     {"serve a fresh demo database with sample agencies, receipts and two years of responses", cmdDemo},
-		"import":   {"import agencies, populations, responses or aggregates from CSV", cmdImport},
-		"report":   {"compute the indices and write JSON, CSV, XLSX or PDF", cmdReport},
-		"apikey":   {"create, list or revoke API keys for machine clients", cmdAPIKey},
-		"user":     {"add an official or change a password (read from stdin)", cmdUser},
-		"migrate":  {"apply pending database migrations and list them", cmdMigrate},
-		"backup":   {"write a consistent copy of the live database", cmdBackup},
-		"loadtest": {"measure durable submissions per second against a running sipas (loopback only)", cmdLoadtest},
-		"token":    {"manage offline token-signing secrets, or mint signed tokens (reference)", cmdToken},
-		"webhook":  {"register or list webhook endpoints (or at /admin/webhooks)", cmdWebhook},
-		"version":  {"print the version", cmdVersion},
+		"serve":     {"run the web service", cmdServe},
+		"demo":      {"serve a fresh demo database with sample agencies, receipts and two years of responses", cmdDemo},
+		"import":    {"import agencies, populations, responses or aggregates from CSV", cmdImport},
+		"report":    {"compute the indices and write JSON, CSV, XLSX or PDF", cmdReport},
+		"apikey":    {"create, list or revoke API keys for machine clients", cmdAPIKey},
+		"user":      {"add an official or change a password (read from stdin)", cmdUser},
+		"migrate":   {"apply pending database migrations and list them", cmdMigrate},
+		"backup":    {"write a consistent copy of the live database", cmdBackup},
+		"loadtest":  {"measure durable submissions per second against a running sipas (loopback only)", cmdLoadtest},
+		"token":     {"manage offline token-signing secrets, or mint signed tokens (reference)", cmdToken},
+		"summaries": {"export this database's summaries (no responses), or import another's into a national database", cmdSummaries},
+		"verify":    {"check the summaries the reports read against the stored responses (--repair fixes them)", cmdVerify},
+		"webhook":   {"register or list webhook endpoints (or at /admin/webhooks)", cmdWebhook},
+		"version":   {"print the version", cmdVersion},
 	}
 }
 
@@ -127,7 +129,7 @@ func printUsage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'sipas <command> -h' for the flags of a command. Every command takes --db (env SIPAS_DB, default sipas.db).")
 }
@@ -209,6 +211,21 @@ func withUploads(ctx context.Context, st *store.Store, cat survey.Catalog) (surv
 // openWithSurvey opens the database and the questionnaire id from the embedded (or --surveys)
 // definitions with this database's uploaded versions over them.
 func openWithSurvey(ctx context.Context, db, dir, id string) (*store.Store, *survey.Questionnaire, error) {
+	st, cat, err := openCatalog(ctx, db, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := cat.Get(id)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, q, nil
+}
+
+// openCatalog opens the database and the questionnaires in use: the embedded (or --surveys)
+// definitions with this database's uploaded versions over them.
+func openCatalog(ctx context.Context, db, dir string) (*store.Store, survey.Catalog, error) {
 	cat, err := loadSurveys(dir)
 	if err != nil {
 		return nil, nil, err
@@ -217,15 +234,11 @@ func openWithSurvey(ctx context.Context, db, dir, id string) (*store.Store, *sur
 	if err != nil {
 		return nil, nil, err
 	}
-	var q *survey.Questionnaire
-	if cat, err = withUploads(ctx, st, cat); err == nil {
-		q, err = cat.Get(id)
-	}
-	if err != nil {
+	if cat, err = withUploads(ctx, st, cat); err != nil {
 		st.Close()
 		return nil, nil, err
 	}
-	return st, q, nil
+	return st, cat, nil
 }
 
 func openStore(ctx context.Context, path string, log *slog.Logger) (*store.Store, error) {

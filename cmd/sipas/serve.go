@@ -6,14 +6,17 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"sipas/assets"
 	"sipas/internal/store"
+	"sipas/internal/survey"
 	"sipas/internal/web"
 	"sipas/internal/webhook"
 )
@@ -201,7 +204,7 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 		return err
 	}
 	defer st.Close()
-	if cat, err = withUploads(ctx, st, cat); err != nil {
+	if cat, err = servedSurveys(ctx, st, cat); err != nil {
 		return err
 	}
 	if cfg.SubmitRateSet {
@@ -250,6 +253,17 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
 	return nil
+}
+
+// servedSurveys is the catalogue with the questionnaires uploaded to the database, each with
+// its summaries counted: those that do not count for a questionnaire's design (a database from
+// before them, a new questionnaire version) are counted now rather than at the first report.
+func servedSurveys(ctx context.Context, st *store.Store, cat survey.Catalog) (survey.Catalog, error) {
+	cat, err := withUploads(ctx, st, cat)
+	if err != nil {
+		return nil, err
+	}
+	return cat, st.EnsureSummaries(ctx, slices.Collect(maps.Values(cat))...)
 }
 
 // openServeStore opens the database as serve uses it, and the sealing key of its webhook

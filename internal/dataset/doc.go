@@ -11,7 +11,9 @@
 // nothing, so that forgetting it fails loudly rather than skipping a check.
 // Keeping imports all-or-nothing is the caller's job; to help, a parser
 // returns no rows at all when it returns an error. That error is an
-// [Errors], except when reading r itself fails.
+// [Errors], except when reading r itself fails. Files are read as a stream:
+// [ReadResponses] hands over the rows of a responses file of any length one
+// at a time, in bounded memory, with the same checks and messages.
 //
 // Rules common to every file:
 //   - UTF-8, with or without a leading byte order mark; invalid UTF-8 is

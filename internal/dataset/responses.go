@@ -71,6 +71,26 @@ var responseColumns = []column{
 // true (a nil known knows none), and each response_id may appear once. It
 // returns every row, or no rows and an Errors listing every problem.
 func ParseResponses(file string, r io.Reader, questions []string, known func(code string) bool) ([]Response, error) {
+	var out []Response
+	err := ReadResponses(file, r, questions, known, func(p *Response) error {
+		c := *p
+		c.Answers = slices.Clone(p.Answers)
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReadResponses is ParseResponses one row at a time, in bounded memory whatever the file's
+// length: each is called with every row in file order as it is read, as long as no problem
+// has been found. The Response and its Answers are reused for the next row, so each copies
+// what it keeps. The file is always read to its end, so that the Errors returned list every
+// problem; a caller keeping the rows must then discard those it was given. An error from
+// each stops the reading and is returned as it is.
+func ReadResponses(file string, r io.Reader, questions []string, known func(code string) bool, each func(*Response) error) error {
 	c := &collector{file: file}
 	cols := slices.Clone(responseColumns)
 	for _, q := range questions {
@@ -79,38 +99,66 @@ func ParseResponses(file string, r io.Reader, questions []string, known func(cod
 		}
 	}
 	expected := "response_id, agency_code, channel, submitted_at, the question codes (" + listCodes(questions) + ") and comment"
-	rf := &responseFile{questions: questions, known: known, dups: newDuplicates("response_id")}
+	rf := &responseFile{questions: questions, known: known, dups: newDuplicates("response_id"), each: each, c: c}
 	t, err := readTable(file, r, cols, expected, c, rf.read)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	if rf.err != nil {
+		return rf.err
 	}
 	if t != nil && !slices.ContainsFunc(questions, func(q string) bool { return hasColumn(t, q) }) {
 		c.addf(t.headerLine, 0, "no question column: the file needs at least one of %s", listCodes(questions))
 	}
 	rf.dups.report(c)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	return rf.out, nil
+	return c.err()
 }
 
 // responseFile is responses.csv being read.
 type responseFile struct {
 	questions []string
 	known     func(code string) bool
-	out       []Response
 	dups      *duplicates
+	c         *collector
+	each      func(*Response) error
+	err       error // each's, which stops the reading
+	p         Response
+	cols      []int // field index of each question, -1 when absent
 }
 
-// read checks one row's fields and keeps the row.
+// read checks one row's fields and hands a row without problems to each.
 func (rf *responseFile) read(rw *row) {
-	p := Response{Line: rw.line, Answers: make([]uint8, len(rf.questions))}
+	if rf.err != nil {
+		return
+	}
+	before := rf.c.total
+	if rf.cols == nil {
+		rf.cols = make([]int, len(rf.questions))
+		for k, q := range rf.questions {
+			rf.cols[k] = rw.col(q)
+		}
+		rf.p.Answers = make([]uint8, len(rf.questions))
+	}
+	p := &rf.p
+	*p = Response{Line: rw.line, Answers: p.Answers}
+	clear(p.Answers)
+	rf.fields(rw, p)
+	if rf.c.total == before {
+		rf.err = rf.each(p)
+	}
+	if rf.err != nil {
+		rw.t.stop = true
+	}
+}
+
+// fields checks the row's fields into p.
+func (rf *responseFile) fields(rw *row, p *Response) {
 	if s, i, ok := rw.required("response_id"); ok {
 		if prob := idProblem(s); prob != "" {
 			rw.errf(i, "response_id %s %s", quote(s), prob)
 		} else {
 			p.ID = s
-			rf.dups.see(rw, i, s, quote(s))
+			rf.dups.seeShown(rw, i, s, func() string { return quote(s) })
 		}
 	}
 	p.AgencyCode, _ = rw.knownCode("agency_code", rf.known)
@@ -130,7 +178,7 @@ func (rf *responseFile) read(rw *row) {
 			p.SubmittedAt, p.Year = at, y
 		}
 	}
-	rf.answers(rw, &p)
+	rf.answers(rw, p)
 	if s, i, ok := rw.value("comment"); ok && s != "" {
 		p.Comment = normalizeText(s)
 		if n := utf8.RuneCountInString(p.Comment); n > MaxCommentRunes {
@@ -140,14 +188,17 @@ func (rf *responseFile) read(rw *row) {
 			rw.errf(i, "comment contains the control character %U", ch)
 		}
 	}
-	rf.out = append(rf.out, p)
 }
 
 // answers reads the question columns: 1–5, or empty for no answer.
 func (rf *responseFile) answers(rw *row, p *Response) {
 	for k, q := range rf.questions {
-		s, i, ok := rw.value(q)
-		if !ok || s == "" {
+		i := rf.cols[k]
+		if i < 0 || rw.bad[i] {
+			continue
+		}
+		s := rw.fields[i]
+		if s == "" {
 			continue
 		}
 		if len(s) == 1 && s[0] >= '1' && s[0] <= '5' {

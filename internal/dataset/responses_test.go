@@ -1,6 +1,9 @@
 package dataset
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -270,5 +273,76 @@ func TestCommentLimit(t *testing.T) {
 				t.Errorf("comment not normalised to NFC")
 			}
 		})
+	}
+}
+
+// countingReader counts the bytes read from it.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// TestReadResponsesStreams checks that a large file is read as a stream: the first row comes
+// before most of the file is read, memory stays bounded, and problems far into the file (past
+// the bytes already dropped) are still located by line and column, a duplicate id with both
+// of its lines.
+func TestReadResponsesStreams(t *testing.T) {
+	const rows = 60000
+	var b strings.Builder
+	b.WriteString("response_id,agency_code,channel,submitted_at,A1,A2,B0,comment\n")
+	for i := range rows {
+		fmt.Fprintf(&b, "R%06d,MG,counter,2024-05-01,4,,5,\"góp ý, số %d\"\n", i, i)
+	}
+	good := b.String()
+	in := &countingReader{r: strings.NewReader(good)}
+	firstAt, n := -1, 0
+	err := ReadResponses("r.csv", in, testQuestions, knownSet("MG"), func(p *Response) error {
+		if firstAt < 0 {
+			firstAt = in.n
+		}
+		n++
+		return nil
+	})
+	if err != nil || n != rows {
+		t.Fatalf("ReadResponses = %v after %d rows, want nil after %d", err, n, rows)
+	}
+	if firstAt > 256<<10 || firstAt >= len(good)/4 {
+		t.Errorf("first row handed over after reading %d of %d bytes: the file is not streamed", firstAt, len(good))
+	}
+
+	// A stray quote and a duplicate far into the file, past what the window dropped.
+	bad := good + "X1,MG,counter,2024-05-01,4,,5,Cán bộ nói \"ok\"\n" + "R000007,MG,online,2024-05-02,3,,,\n"
+	delivered := 0
+	err = ReadResponses("r.csv", strings.NewReader(bad), testQuestions, knownSet("MG"), func(*Response) error { delivered++; return nil })
+	checkErrors(t, err, []string{
+		`r.csv:9:1: response_id "R000007" appears again on line 60003`,
+		fmt.Sprintf(`r.csv:%d:8: comment: a " inside a field that does not start with "; enclose the whole field in quotes and write each " inside it as ""`, rows+2),
+		fmt.Sprintf(`r.csv:%d:1: response_id "R000007" is duplicated: it is already on line 9`, rows+3),
+	})
+	if delivered != rows {
+		t.Errorf("%d rows handed over, want the %d before the first problem", delivered, rows)
+	}
+
+	// A quote never closed runs to the end of the file: it is found where it opens.
+	open := good + "X2,MG,counter,2024-05-01,4,,5,\"chưa đóng\n" + strings.Repeat("R9,MG,online,2024-05-02,3,,,\n", 5000)
+	err = ReadResponses("r.csv", strings.NewReader(open), testQuestions, knownSet("MG"), func(*Response) error { return nil })
+	checkErrors(t, err, []string{fmt.Sprintf(`r.csv:%d:8: comment: a quoted field is never closed: the " here starts a text that runs to the end of the file`, rows+2)})
+}
+
+// TestReadResponsesStopsOnCallerError checks that an error of the callback ends the reading
+// and comes back as it is.
+func TestReadResponsesStopsOnCallerError(t *testing.T) {
+	boom := errors.New("database full")
+	in := "response_id,agency_code,channel,submitted_at,A1\nR1,MG,online,2024-01-01,4\nR2,MG,online,2024-01-01,4\n"
+	calls := 0
+	err := ReadResponses("r.csv", strings.NewReader(in), testQuestions, knownSet("MG"), func(*Response) error { calls++; return boom })
+	if !errors.Is(err, boom) || calls != 1 {
+		t.Errorf("ReadResponses = %v after %d calls, want the callback's error after 1", err, calls)
 	}
 }

@@ -1,10 +1,12 @@
 package dataset
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"slices"
 	"strings"
@@ -18,19 +20,21 @@ type column struct {
 	required bool
 }
 
-// table is one CSV file being read: its bytes, header and problems.
+// table is one CSV file being read: its header, the bytes of the record being read, and
+// its problems.
 type table struct {
-	file    string
-	c       *collector
-	data    []byte
-	lineOff []int // byte offset of the start of each line, built on first use
+	file string
+	c    *collector
+	in   *window
 
 	header     []string
 	headerLine int
 	index      map[string]int // column name → field index, for the columns of the spec present in the header
+	stop       bool           // set by a row's reader: read no further
 }
 
-// row is one well-formed record (as many fields as the header).
+// row is one well-formed record (as many fields as the header). The parsers get one row at a
+// time and the same row value again for the next record, so they keep no pointer to it.
 type row struct {
 	t      *table
 	line   int      // line where the record starts
@@ -45,31 +49,37 @@ var (
 	utf16BEBOM = []byte{0xFE, 0xFF}
 )
 
-// readTable reads a whole CSV file, checks its header against cols and
-// calls each for every record that has as many fields as the header. Rows
-// whose fields are all empty (left by spreadsheets below the data) are
-// skipped. Problems go to c; the returned error is only an I/O failure.
+// readTable reads a CSV file record by record, checks its header against cols and calls each
+// for every record that has as many fields as the header. Rows whose fields are all empty
+// (left by spreadsheets below the data) are skipped. Problems go to c; the returned error is
+// only an I/O failure. Memory stays bounded whatever the file's length: only the record being
+// read is kept, to locate its syntax errors.
 //
 // expected lists the columns for messages ("code, name, level, parent_code").
 // It returns the table (nil when the header was unusable, so the caller
 // knows no row was read).
 func readTable(file string, r io.Reader, cols []column, expected string, c *collector, each func(*row)) (*table, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
+	br := bufio.NewReaderSize(r, 64<<10)
+	start, err := br.Peek(len(utf8BOM))
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return nil, fmt.Errorf("dataset: read %s: %w", file, err)
 	}
-	// The whole file in memory lets syntax errors be located precisely; the
-	// files officials import are at most a few megabytes.
-	if bytes.HasPrefix(data, utf16LEBOM) || bytes.HasPrefix(data, utf16BEBOM) {
+	if bytes.HasPrefix(start, utf16LEBOM) || bytes.HasPrefix(start, utf16BEBOM) {
 		c.addf(1, 0, "the file is UTF-16 encoded; save it as UTF-8 (in Excel: \"CSV UTF-8\")")
 		return nil, nil
 	}
-	data = bytes.TrimPrefix(data, utf8BOM)
-	t := &table{file: file, c: c, data: data}
+	if bytes.HasPrefix(start, utf8BOM) {
+		br.Discard(len(utf8BOM))
+	}
+	t := &table{file: file, c: c, in: &window{r: br, line: 1}}
 
-	cr := csv.NewReader(bytes.NewReader(data))
+	cr := csv.NewReader(t.in)
 	cr.FieldsPerRecord = -1 // ragged rows are reported by us, with a clearer message
+	cr.ReuseRecord = true
 	header, err := cr.Read()
+	if t.in.err != nil {
+		return nil, fmt.Errorf("dataset: read %s: %w", file, t.in.err)
+	}
 	if err == io.EOF {
 		c.addf(1, 0, "the file is empty; the first line must be the header: %s", expected)
 		return nil, nil
@@ -79,26 +89,34 @@ func readTable(file string, r io.Reader, cols []column, expected string, c *coll
 		return nil, nil
 	}
 	t.headerLine, _ = cr.FieldPos(0)
-	if !t.readHeader(header, cols, expected) {
+	if !t.readHeader(slices.Clone(header), cols, expected) {
 		return nil, nil
 	}
-
-	t.readRows(cr, each)
+	t.in.mark(cr.InputOffset())
+	if err := t.readRows(cr, each); err != nil {
+		return nil, fmt.Errorf("dataset: read %s: %w", file, err)
+	}
 	return t, nil
 }
 
 // readRows calls each for every record after the header that has as many fields as the
-// header and is not blank, reporting the others.
-func (t *table) readRows(cr *csv.Reader, each func(*row)) {
+// header and is not blank, reporting the others. It returns only a failure to read.
+func (t *table) readRows(cr *csv.Reader, each func(*row)) error {
+	rw := &row{t: t, lines: make([]int, len(t.header)), bad: make([]bool, len(t.header))}
 	for {
 		rec, err := cr.Read()
+		if t.in.err != nil {
+			return t.in.err
+		}
 		if err == io.EOF {
-			return
+			return nil
 		}
 		if err != nil {
 			t.syntaxError(err)
+			t.in.mark(cr.InputOffset())
 			continue // encoding/csv resumes on the next line
 		}
+		t.in.mark(cr.InputOffset())
 		line, _ := cr.FieldPos(0)
 		if len(rec) != len(t.header) {
 			if len(rec) > len(t.header) {
@@ -111,16 +129,55 @@ func (t *table) readRows(cr *csv.Reader, each func(*row)) {
 		if allEmpty(rec) {
 			continue
 		}
-		rw := &row{t: t, line: line, fields: rec, lines: make([]int, len(rec)), bad: make([]bool, len(rec))}
+		rw.line, rw.fields = line, rec
 		for i, f := range rec {
 			rw.lines[i], _ = cr.FieldPos(i)
+			rw.bad[i] = false
 			if !utf8.ValidString(f) {
 				t.invalidUTF8(rw.lines[i], i, f)
 				rw.bad[i] = true
 			}
 		}
 		each(rw)
+		if t.stop {
+			return nil
+		}
 	}
+}
+
+// window is the input as encoding/csv reads it, keeping the bytes from the start of the
+// record being read (mark) to what has been read, so that a syntax error can be located by
+// rescanning its record. Older bytes are dropped, counting their lines.
+type window struct {
+	r    io.Reader
+	err  error  // the first read failure other than io.EOF
+	buf  []byte // input from offset base on
+	base int64
+	line int   // line number of buf[0]
+	keep int64 // offset of the current record's start: bytes before it may go
+}
+
+// Read reads from the input and keeps what it read.
+func (w *window) Read(p []byte) (int, error) {
+	if drop := w.keep - w.base; drop > 64<<10 && drop > int64(len(w.buf))/2 {
+		w.forget(int(drop))
+	}
+	n, err := w.r.Read(p)
+	w.buf = append(w.buf, p[:n]...)
+	if err != nil && err != io.EOF && w.err == nil {
+		w.err = err
+	}
+	return n, err
+}
+
+// mark says that the next record starts at input offset off.
+func (w *window) mark(off int64) { w.keep = off }
+
+// forget drops the first n bytes of the window.
+func (w *window) forget(n int) {
+	w.line += bytes.Count(w.buf[:n], []byte{'\n'})
+	w.buf = append(w.buf[:0], w.buf[n:]...)
+	w.base += int64(n)
 }
 
 func allEmpty(rec []string) bool {
@@ -234,24 +291,25 @@ func (t *table) invalidUTF8(start, i int, f string) {
 
 // syntaxError reports a quoting error from encoding/csv at the field it
 // concerns. csv gives a byte column; we turn it into a field number by
-// rescanning the record from its first line.
+// rescanning the record from its first line, which the window still holds.
 func (t *table) syntaxError(err error) {
 	var pe *csv.ParseError
 	if !errors.As(err, &pe) {
 		t.c.addf(1, 0, "cannot read the file: %v", err)
 		return
 	}
+	data := t.in.buf
 	start := t.offset(pe.StartLine, 1)
 	at := t.offset(pe.Line, pe.Column)
 	switch {
 	case errors.Is(pe.Err, csv.ErrBareQuote):
-		field, _ := scanFields(t.data, start, at)
+		field, _ := scanFields(data, start, at)
 		t.c.addf(pe.Line, field+1, "%s: a \" inside a field that does not start with \"; enclose the whole field in quotes and write each \" inside it as \"\"", t.name(field))
-	case errors.Is(pe.Err, csv.ErrQuote) && at < len(t.data) && t.data[at] == '"':
-		field, _ := scanFields(t.data, start, at)
+	case errors.Is(pe.Err, csv.ErrQuote) && at < len(data) && data[at] == '"':
+		field, _ := scanFields(data, start, at)
 		t.c.addf(pe.Line, field+1, "%s: text after the closing \" of a quoted field; write each \" inside a quoted field as \"\"", t.name(field))
 	case errors.Is(pe.Err, csv.ErrQuote):
-		field, open := scanFields(t.data, start, len(t.data))
+		field, open := scanFields(data, start, len(data))
 		line := pe.StartLine
 		if open >= 0 {
 			line = t.lineOf(open)
@@ -293,33 +351,24 @@ func scanFields(data []byte, start, end int) (field, open int) {
 	return field, open
 }
 
-// offset converts a 1-based line and byte column into an offset in data.
+// offset converts a 1-based line and byte column into an offset in the window; lines before
+// the window (which a record being rescanned never starts on) give its start.
 func (t *table) offset(line, col int) int {
-	if t.lineOff == nil {
-		t.lineOff = []int{0}
-		for i, b := range t.data {
-			if b == '\n' {
-				t.lineOff = append(t.lineOff, i+1)
-			}
+	data := t.in.buf
+	at := 0
+	for l := t.in.line; l < line; l++ {
+		i := bytes.IndexByte(data[at:], '\n')
+		if i < 0 {
+			return len(data)
 		}
+		at += i + 1
 	}
-	if line < 1 {
-		return 0
-	}
-	if line > len(t.lineOff) {
-		return len(t.data)
-	}
-	return min(t.lineOff[line-1]+max(col, 1)-1, len(t.data))
+	return min(at+max(col, 1)-1, len(data))
 }
 
-// lineOf returns the 1-based line holding byte offset off.
+// lineOf returns the 1-based line holding window offset off.
 func (t *table) lineOf(off int) int {
-	t.offset(1, 1) // builds lineOff
-	i, found := slices.BinarySearch(t.lineOff, off)
-	if found {
-		return i + 1
-	}
-	return i
+	return t.in.line + bytes.Count(t.in.buf[:min(off, len(t.in.buf))], []byte{'\n'})
 }
 
 // col returns the field index of the named column, or -1 when absent.
@@ -348,47 +397,61 @@ func (r *row) errf(i int, format string, args ...any) {
 // duplicates finds keys that appear on more than one row. The later rows
 // are reported at once; the first row is reported by report, so both
 // places show up in file order.
+//
+// A million response ids must fit in a bounded memory, so a key is kept as a 128-bit
+// fingerprint (two independent seeded hashes, a false match about 2⁻¹²⁸ per pair of keys)
+// with the line it was first seen on; only duplicated keys keep more.
 type duplicates struct {
 	what  string // the key's description, e.g. "code"
-	first map[string]*dupFirst
+	seeds [2]maphash.Seed
+	first map[[2]uint64]int32 // key fingerprint → line of its first occurrence
+	col   int                 // the 1-based column of the keys' first occurrences
+	again map[[2]uint64]*dupFirst
 }
 
 type dupFirst struct {
-	line, col   int
+	line        int
 	shown       string // the key as shown in messages
 	again, more int    // line of the second occurrence; number of later ones
 }
 
 func newDuplicates(what string) *duplicates {
-	return &duplicates{what: what, first: map[string]*dupFirst{}}
+	return &duplicates{what: what, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
+		first: map[[2]uint64]int32{}, again: map[[2]uint64]*dupFirst{}}
 }
 
 // see records key for field i of rw; it reports and returns false when the
 // key was already seen.
 func (d *duplicates) see(rw *row, i int, key, shown string) bool {
-	f, seen := d.first[key]
+	return d.seeShown(rw, i, key, func() string { return shown })
+}
+
+// seeShown is see with the key's message form made only when it is needed.
+func (d *duplicates) seeShown(rw *row, i int, key string, shown func() string) bool {
+	fp := [2]uint64{maphash.String(d.seeds[0], key), maphash.String(d.seeds[1], key)}
+	line, seen := d.first[fp]
 	if !seen {
-		d.first[key] = &dupFirst{line: rw.lines[i], col: i + 1, shown: shown}
+		d.first[fp] = int32(rw.lines[i])
+		d.col = i + 1
 		return true
 	}
-	if f.more == 0 {
-		f.again = rw.lines[i]
+	f := d.again[fp]
+	if f == nil {
+		f = &dupFirst{line: int(line), shown: shown(), again: rw.lines[i]}
+		d.again[fp] = f
 	}
 	f.more++
-	rw.errf(i, "%s %s is duplicated: it is already on line %d", d.what, shown, f.line)
+	rw.errf(i, "%s %s is duplicated: it is already on line %d", d.what, f.shown, f.line)
 	return false
 }
 
 // report adds the error at each first occurrence of a duplicated key.
 func (d *duplicates) report(c *collector) {
-	for _, f := range d.first {
-		if f.more == 0 {
-			continue
-		}
+	for _, f := range d.again {
 		also := ""
 		if f.more > 1 {
 			also = fmt.Sprintf(" and on %d more", f.more-1)
 		}
-		c.addf(f.line, f.col, "%s %s appears again on line %d%s", d.what, f.shown, f.again, also)
+		c.addf(f.line, d.col, "%s %s appears again on line %d%s", d.what, f.shown, f.again, also)
 	}
 }

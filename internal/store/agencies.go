@@ -68,33 +68,40 @@ func (s *Store) AgencyCodes(ctx context.Context) (map[string]bool, error) {
 func (s *Store) ImportAgencies(ctx context.Context, list []dataset.Agency) (ImportResult, error) {
 	var res ImportResult
 	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		res = ImportResult{}
-		for _, a := range list {
-			var old Agency
-			err := tx.QueryRowContext(ctx, `SELECT name, level, parent_code FROM agencies WHERE code = ?`, a.Code).
-				Scan(&old.Name, &old.Level, &old.ParentCode)
-			switch {
-			case errors.Is(err, sql.ErrNoRows):
-				if _, err := tx.ExecContext(ctx, `INSERT INTO agencies (code, name, level, parent_code, created_at, updated_at)
-					VALUES (?, ?, ?, ?, ?, ?)`, a.Code, a.Name, a.Level, a.ParentCode, formatTime(now), formatTime(now)); err != nil {
-					return fmt.Errorf("store: import agency %s: %w", a.Code, err)
-				}
-				res.Created++
-			case err != nil:
-				return fmt.Errorf("store: import agency %s: %w", a.Code, err)
-			case old.Name == a.Name && old.Level == a.Level && old.ParentCode == a.ParentCode:
-				res.Unchanged++
-			default:
-				if _, err := tx.ExecContext(ctx, `UPDATE agencies SET name = ?, level = ?, parent_code = ?, updated_at = ? WHERE code = ?`,
-					a.Name, a.Level, a.ParentCode, formatTime(now), a.Code); err != nil {
-					return fmt.Errorf("store: import agency %s: %w", a.Code, err)
-				}
-				res.Updated++
-			}
-		}
-		return nil
+		var err error
+		res, err = upsertAgencies(ctx, tx, list, now)
+		return err
 	})
 	return res, err
+}
+
+// upsertAgencies is ImportAgencies in tx.
+func upsertAgencies(ctx context.Context, tx *sql.Tx, list []dataset.Agency, now time.Time) (ImportResult, error) {
+	var res ImportResult
+	for _, a := range list {
+		var old Agency
+		err := tx.QueryRowContext(ctx, `SELECT name, level, parent_code FROM agencies WHERE code = ?`, a.Code).
+			Scan(&old.Name, &old.Level, &old.ParentCode)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := tx.ExecContext(ctx, `INSERT INTO agencies (code, name, level, parent_code, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?)`, a.Code, a.Name, a.Level, a.ParentCode, formatTime(now), formatTime(now)); err != nil {
+				return res, fmt.Errorf("store: import agency %s: %w", a.Code, err)
+			}
+			res.Created++
+		case err != nil:
+			return res, fmt.Errorf("store: import agency %s: %w", a.Code, err)
+		case old.Name == a.Name && old.Level == a.Level && old.ParentCode == a.ParentCode:
+			res.Unchanged++
+		default:
+			if _, err := tx.ExecContext(ctx, `UPDATE agencies SET name = ?, level = ?, parent_code = ?, updated_at = ? WHERE code = ?`,
+				a.Name, a.Level, a.ParentCode, formatTime(now), a.Code); err != nil {
+				return res, fmt.Errorf("store: import agency %s: %w", a.Code, err)
+			}
+			res.Updated++
+		}
+	}
+	return res, nil
 }
 
 // agencyIDs maps agency codes to ids inside a transaction.

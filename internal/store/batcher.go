@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,6 +35,18 @@ const (
 // maxBatch bounds one transaction, so a flood cannot build an unbounded one.
 const maxBatch = 256
 
+// maxQueued bounds the submissions waiting for the writer (about a second of work at the
+// measured rates): beyond it a submission is refused at once with ErrUnavailable (503 and
+// Retry-After) rather than queueing without bound while the database is held.
+const maxQueued = 4 * maxBatch
+
+// MaxQueued is maxQueued, for tests and docs.
+const MaxQueued = maxQueued
+
+// batchWait bounds how long a batch waits for the write lock held by another process (an
+// import's chunk holds it about 40 ms) before its submissions get ErrUnavailable.
+const batchWait = 2 * time.Second
+
 type submitRequest struct {
 	ctx       context.Context
 	tokenHash string
@@ -46,13 +59,15 @@ type batcher struct {
 	reqs    chan *submitRequest // unbuffered: a send succeeds only while the loop receives
 	quit    chan struct{}
 	stopped chan struct{}
-	stmts   stmtCache // on the writer; only the loop uses it
+	stmts   stmtCache    // on the writer; only the loop uses it
+	queued  atomic.Int64 // submissions handed in and not yet answered
 }
 
 func newBatcher(s *Store) *batcher {
 	b := &batcher{s: s, reqs: make(chan *submitRequest), quit: make(chan struct{}), stopped: make(chan struct{})}
 	b.stmts.db = s.w
-	b.stmts.prepare(context.Background(), qSavepoint, qRollbackTo, qRelease, qFindReceiptForSubmit, qInsertResponse, qMarkAnswered)
+	b.stmts.prepare(context.Background(), qSavepoint, qRollbackTo, qRelease, qFindReceiptForSubmit, qInsertResponse, qMarkAnswered,
+		qCountAnswered, qSummaryDesign, qSummaryRow, qSummaryUpsert)
 	b.stmts.prepare(context.Background(), webhookStatements...) // the response.created hook (webhooks.go)
 	go b.run()
 	return b
@@ -69,6 +84,11 @@ func (b *batcher) close() error {
 // ends first the caller gets ctx's error and the outcome is unknown to it (the batch may still
 // commit): that is never an acknowledgement.
 func (b *batcher) submit(ctx context.Context, tokenHash string, sub Submission) error {
+	if b.queued.Add(1) > maxQueued {
+		b.queued.Add(-1)
+		return fmt.Errorf("%w: %d submissions are waiting already", ErrUnavailable, maxQueued)
+	}
+	defer b.queued.Add(-1)
 	r := &submitRequest{ctx: ctx, tokenHash: tokenHash, sub: sub, done: make(chan error, 1)}
 	select {
 	case b.reqs <- r:
@@ -150,12 +170,13 @@ func (b *batcher) write(batch []*submitRequest, errs []error) error {
 	// The statements do not use the callers' contexts: one caller going away must not
 	// interrupt a transaction that holds the others' answers.
 	ctx := context.Background()
-	tx, err := b.s.w.BeginTx(ctx, nil)
+	tx, err := b.s.begin(ctx, batchWait)
 	if err != nil {
 		return fmt.Errorf("store: submit response: begin: %w", err)
 	}
 	now := b.s.now()
 	ts := txStmts{tx: tx, cache: &b.stmts, bound: map[string]*sql.Stmt{}}
+	t := newTally()
 	for i, r := range batch {
 		if errs[i] != nil {
 			continue
@@ -164,7 +185,7 @@ func (b *batcher) write(batch []*submitRequest, errs []error) error {
 			tx.Rollback()
 			return fmt.Errorf("store: submit response: savepoint: %w", err)
 		}
-		if err := b.s.submitResponseIn(ctx, ts, r.tokenHash, r.sub, now); err != nil {
+		if err := b.s.submitAndCount(ctx, ts, t, r.tokenHash, r.sub, now); err != nil {
 			errs[i] = err
 			if _, err := ts.exec(ctx, qRollbackTo); err != nil {
 				tx.Rollback()
@@ -176,10 +197,28 @@ func (b *batcher) write(batch []*submitRequest, errs []error) error {
 			return fmt.Errorf("store: submit response: release savepoint: %w", err)
 		}
 	}
+	if err := t.flush(ctx, ts); err != nil {
+		tx.Rollback()
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: submit response: commit: %w", err)
 	}
 	return nil
+}
+
+// submitAndCount stores one submission and counts it into t. A row that cannot be counted
+// (its answers do not decode) fails as a submission, before t changes.
+func (s *Store) submitAndCount(ctx context.Context, ts txStmts, t *tally, tokenHash string, sub Submission, now time.Time) error {
+	rec, err := submitResponseIn(ctx, ts, tokenHash, sub, now)
+	if err != nil {
+		return err
+	}
+	// The response.created deliveries go in the same transaction (or savepoint) as the answer.
+	if err := s.queueResponseCreated(ctx, ts, rec); err != nil {
+		return err
+	}
+	return s.countRecord(ctx, ts, t, &rec)
 }
 
 // batchBounds are the upper bounds of the batch-size histogram buckets.
@@ -233,6 +272,10 @@ func (s *Store) WriteBatchStats() BatchStats {
 func (s *Store) submitOne(ctx context.Context, tokenHash string, sub Submission) error {
 	s.batches.observe(1)
 	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		return s.submitResponse(ctx, tx, tokenHash, sub, now)
+		t := newTally()
+		if err := s.submitResponse(ctx, tx, t, tokenHash, sub, now); err != nil {
+			return err
+		}
+		return t.flush(ctx, txStmts{tx: tx})
 	})
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -413,5 +414,92 @@ func benchSubmit(b *testing.B, opts store.Options, clients int) {
 	b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds())/1000, "p99-ms")
 	if st := s.WriteBatchStats(); st.Count > 0 {
 		b.ReportMetric(st.Sum/float64(st.Count), "subs/tx")
+	}
+}
+
+// holdWriteLock takes the database's write lock from a connection of its own, as another
+// process (an import, Litestream) would, until release is called.
+func holdWriteLock(t *testing.T, s *store.Store) (release func()) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+s.Path()+"?_pragma=busy_timeout(10000)&_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release = func() { once.Do(func() { tx.Rollback(); db.Close() }) }
+	t.Cleanup(release)
+	return release
+}
+
+// While another process holds the write lock, submissions wait for it in a bounded queue:
+// those beyond the bound are refused at once with ErrUnavailable, and the waiting ones are
+// stored as soon as the lock is released (in about a millisecond, not after SQLite's 100 ms
+// back-off).
+func TestSubmissionQueueIsBounded(t *testing.T) {
+	s := storetest.Open(t)
+	storetest.MustCreateAgency(t, s, "A", "Cơ quan A", "province")
+	const extra = 40
+	hashes := btReceipts(t, s, store.MaxQueued+extra)
+	release := holdWriteLock(t, s)
+	errs := make([]error, len(hashes))
+	took := make([]time.Duration, len(hashes))
+	var wg sync.WaitGroup
+	for i, h := range hashes {
+		wg.Go(func() {
+			t0 := time.Now()
+			errs[i] = s.SubmitResponse(context.Background(), h, btSubmission(i))
+			took[i] = time.Since(t0)
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+	released := time.Now()
+	release()
+	wg.Wait()
+	var refused, stored int
+	for i, err := range errs {
+		switch {
+		case errors.Is(err, store.ErrUnavailable):
+			refused++
+			if took[i] > 200*time.Millisecond {
+				t.Errorf("a refused submission waited %s, want an answer at once", took[i])
+			}
+		case err == nil:
+			stored++
+		default:
+			t.Errorf("submission %d: %v", i, err)
+		}
+	}
+	if refused < extra || stored < store.MaxQueued-extra {
+		t.Errorf("%d refused and %d stored, want at least %d refused and most stored", refused, stored, extra)
+	}
+	if got := len(storetest.Responses(t, s)); got != stored {
+		t.Errorf("%d responses in the database, %d acknowledged", got, stored)
+	}
+	if d := time.Since(released); d > 5*time.Second {
+		t.Errorf("the queue took %s to drain after the lock was released", d)
+	}
+}
+
+// A batch that cannot begin within its bound fails as ErrUnavailable and stores nothing; the
+// next one, once the lock is free, goes through.
+func TestBatchBeginIsBounded(t *testing.T) {
+	s := storetest.Open(t)
+	storetest.MustCreateAgency(t, s, "A", "Cơ quan A", "province")
+	hashes := btReceipts(t, s, 2)
+	release := holdWriteLock(t, s)
+	t0 := time.Now()
+	err := s.SubmitResponse(t.Context(), hashes[0], btSubmission(0))
+	if !errors.Is(err, store.ErrUnavailable) || time.Since(t0) > 5*time.Second {
+		t.Errorf("submission while the lock is held for long = %v after %s, want ErrUnavailable within the bound", err, time.Since(t0))
+	}
+	release()
+	for i, h := range hashes {
+		if err := s.SubmitResponse(t.Context(), h, btSubmission(i)); err != nil {
+			t.Errorf("submission %d after the lock was released: %v", i, err)
+		}
 	}
 }

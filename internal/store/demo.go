@@ -18,6 +18,7 @@ type Seed struct {
 // Only `sipas demo` uses it: real receipts and answers take the store's clock.
 func (s *Store) SeedReceipts(ctx context.Context, seeds []Seed) error {
 	return s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
+		t := newTally()
 		for _, sd := range seeds {
 			if _, err := createReceipt(ctx, tx, sd.NewReceipt, sd.IssuedAt); err != nil {
 				return err
@@ -25,10 +26,10 @@ func (s *Store) SeedReceipts(ctx context.Context, seeds []Seed) error {
 			if !sd.Answered {
 				continue
 			}
-			if err := s.submitResponse(ctx, tx, sd.TokenHash, sd.Submission, sd.SubmittedAt); err != nil {
+			if err := s.submitResponse(ctx, tx, t, sd.TokenHash, sd.Submission, sd.SubmittedAt); err != nil {
 				return err
 			}
 		}
-		return nil
+		return t.flush(ctx, txStmts{tx: tx})
 	})
 }

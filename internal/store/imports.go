@@ -13,8 +13,10 @@ import (
 var ImportKinds = []string{"agencies", "populations", "responses", "aggregates", "crosswalk"}
 
 // ImportFile parses one CSV file of the given kind against the known agencies and the
-// questionnaire, then stores every row in one transaction, or none. Parse errors come back as
-// dataset.Errors (every bad row, with line and column). name is the file name for messages.
+// questionnaire, then stores every row, or none. Parse errors come back as dataset.Errors
+// (every bad row, with line and column). name is the file name for messages. A responses file
+// is read as a stream, in bounded memory, and stored while it is read in short transactions
+// that a running service's submissions pass between (ImportResponses).
 func (s *Store) ImportFile(ctx context.Context, q *survey.Questionnaire, kind, name string, r io.Reader) (ImportResult, error) {
 	known, err := s.AgencyCodes(ctx)
 	if err != nil {
@@ -47,15 +49,23 @@ func (s *Store) ImportFile(ctx context.Context, q *survey.Questionnaire, kind, n
 		}
 		return s.ImportCrosswalk(ctx, list)
 	case "responses":
-		list, err := dataset.ParseResponses(name, r, q.Codes(), isKnown)
-		if err != nil {
-			return ImportResult{}, err
-		}
-		rows := make([]ImportedResponse, len(list))
-		for i, resp := range list {
-			rows[i] = ImportedResponse{Response: resp, Answers: survey.EncodeAnswers(q.Codes(), resp.Answers)}
-		}
-		return s.ImportResponses(ctx, name, q.ID, q.Version, rows)
+		return s.importResponseFile(ctx, q, name, r, isKnown)
 	}
 	return ImportResult{}, fmt.Errorf("store: cannot import %q: choose agencies, populations, responses, aggregates or crosswalk", kind)
+}
+
+// importResponseFile streams a responses file into an import run. The survey's summaries are
+// first made to count for q's design, so that the import adds to them.
+func (s *Store) importResponseFile(ctx context.Context, q *survey.Questionnaire, name string, r io.Reader, known func(string) bool) (ImportResult, error) {
+	if err := s.EnsureSummaries(ctx, q); err != nil {
+		return ImportResult{}, err
+	}
+	im, err := s.startImport(ctx, name, q.ID, q.Version)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	err = dataset.ReadResponses(name, r, q.Codes(), known, func(resp *dataset.Response) error {
+		return im.add(ctx, &ImportedResponse{Response: *resp, Answers: survey.EncodeAnswers(q.Codes(), resp.Answers)})
+	})
+	return im.finish(ctx, err)
 }

@@ -271,12 +271,13 @@ const qNoteContact = `UPDATE kiosks SET
 
 // TouchKiosk records that a kiosk was seen, at most once every few minutes.
 func (s *Store) TouchKiosk(ctx context.Context, id int64) error {
-	now := s.now()
-	if _, err := s.w.ExecContext(ctx, qNoteContact+` AND (last_seen_at IS NULL OR last_seen_at < ?4)`,
-		id, formatTime(now), formatTime(now.Add(-offlineAfter)), formatTime(now.Add(-kioskSeenEvery))); err != nil {
-		return fmt.Errorf("store: touch kiosk: %w", err)
-	}
-	return nil
+	return s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
+		if _, err := tx.ExecContext(ctx, qNoteContact+` AND (last_seen_at IS NULL OR last_seen_at < ?4)`,
+			id, formatTime(now), formatTime(now.Add(-offlineAfter)), formatTime(now.Add(-kioskSeenEvery))); err != nil {
+			return fmt.Errorf("store: touch kiosk: %w", err)
+		}
+		return nil
+	})
 }
 
 // KioskSubmission is one answer given at a kiosk, already validated by package survey.
@@ -343,8 +344,19 @@ func (s *Store) SubmitKioskResponse(ctx context.Context, ks KioskSubmission) (Ki
 			Channel: rec.Channel, SubmittedAt: rec.SubmittedAt, Submission: sub}); err != nil {
 			return err
 		}
+		t := newTally()
+		if err := s.countRecord(ctx, tx, t, &responseRecord{AgencyID: rec.AgencyID, Channel: rec.Channel,
+			SubmittedAt: rec.SubmittedAt, Submission: rec.Submission}); err != nil {
+			return err
+		}
+		if err := t.flush(ctx, txStmts{tx: tx}); err != nil {
+			return err
+		}
 		if rec.ReceiptID.Valid {
 			if _, err := tx.ExecContext(ctx, `UPDATE receipts SET answered_at = ? WHERE id = ?`, formatTime(now), rec.ReceiptID.Int64); err != nil {
+				return fmt.Errorf("store: submit kiosk response: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, qCountAnswered, rec.ReceiptID.Int64); err != nil {
 				return fmt.Errorf("store: submit kiosk response: %w", err)
 			}
 		}

@@ -18,8 +18,10 @@ var migrationsFS embed.FS
 // edited, and a database that has a migration this binary lacks is refused (it was opened by a
 // newer sipas, and running on would misread its data).
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+	if err := s.inTx(ctx, func(tx *sql.Tx, _ time.Time) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`)
+		return err
+	}); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	names, err := fs.Glob(migrationsFS, "migrations/*.sql")

@@ -25,7 +25,7 @@ type PopulationRow struct {
 // with an imported population or a receipt.
 func (s *Store) ListPopulations(ctx context.Context) ([]PopulationRow, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT p.year, a.code, p.receipts FROM populations p JOIN agencies a ON a.id = p.agency_id
-		UNION ALL SELECT DISTINCT year, '', 0 FROM receipts`)
+		UNION ALL SELECT DISTINCT year, '', 0 FROM receipt_counts`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list populations: %w", err)
 	}
@@ -146,14 +146,14 @@ func scanCounts(rows *sql.Rows, out index.Populations) error {
 // ReceiptCounts returns, per agency, the receipts of one year that sipas knows of: those it
 // issued (API, sheets), plus for offline-minted tokens, per minting day, the larger of the
 // count the issuer reported and the receipts actually opened, so nothing is counted twice and
-// a low report cannot shrink the population below what was seen.
+// a low report cannot shrink the population below what was seen. It reads the kept counts
+// (receipt_counts), not the receipts.
 func (s *Store) ReceiptCounts(ctx context.Context, year int) (index.Populations, error) {
 	rows, err := s.r.QueryContext(ctx, `
 		WITH issued AS (
-			SELECT agency_id, count(*) AS n FROM receipts WHERE year = ?1 AND source != 'minted' GROUP BY agency_id
+			SELECT agency_id, receipts AS n FROM receipt_counts WHERE year = ?1 AND day = ''
 		), scanned AS (
-			SELECT agency_id, minted_day AS day, count(*) AS n FROM receipts
-			WHERE year = ?1 AND source = 'minted' GROUP BY agency_id, minted_day
+			SELECT agency_id, day, receipts AS n FROM receipt_counts WHERE year = ?1 AND day != ''
 		), reported AS (
 			SELECT agency_id, day, count AS n FROM minted_counts WHERE day >= ?2 AND day <= ?3
 		), days AS (

@@ -71,8 +71,29 @@ func createReceipt(ctx context.Context, tx *sql.Tx, nr NewReceipt, now time.Time
 	if err != nil {
 		return Receipt{}, fmt.Errorf("store: create receipt: %w", err)
 	}
-	r.ID, err = res.LastInsertId()
-	return r, err
+	if r.ID, err = res.LastInsertId(); err != nil {
+		return Receipt{}, err
+	}
+	return r, countReceipt(ctx, tx, r.AgencyID, year, "")
+}
+
+// Receipt counts (receipt_counts, migration 0008) are kept in the transactions that write
+// receipts: one more receipt when one is issued or a minted token first scanned, one more
+// answered when one is answered.
+const (
+	qCountReceipt = `INSERT INTO receipt_counts (agency_id, year, day, receipts, answered) VALUES (?, ?, ?, 1, 0)
+		ON CONFLICT (agency_id, year, day) DO UPDATE SET receipts = receipts + 1`
+	qCountAnswered = `UPDATE receipt_counts SET answered = answered + 1 WHERE (agency_id, year, day) =
+		(SELECT agency_id, year, CASE WHEN source = 'minted' THEN coalesce(minted_day, '') ELSE '' END FROM receipts WHERE id = ?)`
+)
+
+// countReceipt counts one new receipt of the agency and year; day is the minting day of a
+// minted token, else "".
+func countReceipt(ctx context.Context, tx *sql.Tx, agencyID int64, year int, day string) error {
+	if _, err := tx.ExecContext(ctx, qCountReceipt, agencyID, year, day); err != nil {
+		return fmt.Errorf("store: count receipt: %w", err)
+	}
+	return nil
 }
 
 const receiptColumns = `r.id, r.agency_id, a.code, a.name, r.procedure, r.channel, r.source, r.issued_at, r.answered_at IS NOT NULL`
@@ -136,7 +157,7 @@ func findReceiptByNumberTx(ctx context.Context, tx querier, hash string, now tim
 // ResponseRates returns, per agency with sipas-issued receipts in the year, issued and
 // answered counts (optionally one agency).
 func (s *Store) ResponseRates(ctx context.Context, year int, agencyCode string) ([]report.ResponseRate, error) {
-	q := `SELECT a.code, count(*), count(r.answered_at) FROM receipts r JOIN agencies a ON a.id = r.agency_id WHERE r.year = ?`
+	q := `SELECT a.code, sum(r.receipts), sum(r.answered) FROM receipt_counts r JOIN agencies a ON a.id = r.agency_id WHERE r.year = ?`
 	args := []any{year}
 	if agencyCode != "" {
 		q += ` AND a.code = ?`

@@ -31,10 +31,10 @@ func filterWhere(surveyID string, year int, f index.Filters) (string, []any) {
 	return q, args
 }
 
-// YearCounts reads one year's responses of a survey in one pass into the report's counts:
-// every agency over every channel, the counts of channel when it is not "", both month by
-// month, and the expectation choices of the channel's respondents per agency.
-func (s *Store) YearCounts(ctx context.Context, q *survey.Questionnaire, year int, channel string) (*report.YearCounts, error) {
+// YearCountsFromRows is YearCounts computed from the response rows in one pass, with
+// index.Sample rather than the stored summaries: the independent recount that tests and
+// `sipas verify` compare the summaries with. Its cost grows with the responses.
+func (s *Store) YearCountsFromRows(ctx context.Context, q *survey.Questionnaire, year int, channel string) (*report.YearCounts, error) {
 	design := index.DesignOf(q)
 	full, dom := index.NewSample(design), index.NewSample(design)
 	months := map[int][2]*index.Sample{}

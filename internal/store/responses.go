@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"sipas/internal/calendar"
-	"sipas/internal/dataset"
 	"sipas/internal/index"
 	"sipas/internal/receipt"
 )
@@ -50,41 +49,43 @@ const (
 	qMarkAnswered = `UPDATE receipts SET answered_at = ? WHERE id = ?`
 )
 
-func (s *Store) submitResponse(ctx context.Context, tx *sql.Tx, tokenHash string, sub Submission, now time.Time) error {
-	return s.submitResponseIn(ctx, txStmts{tx: tx}, tokenHash, sub, now)
+// submitResponse stores one submission in tx and counts it into t, which the caller adds to
+// the summaries before it commits.
+func (s *Store) submitResponse(ctx context.Context, tx *sql.Tx, t *tally, tokenHash string, sub Submission, now time.Time) error {
+	return s.submitAndCount(ctx, txStmts{tx: tx}, t, tokenHash, sub, now)
 }
 
-// submitResponseIn stores one submission in tx, with its response.created deliveries
-// (webhooks.go): the outbox is written in the same transaction (or savepoint) as the answer.
-func (s *Store) submitResponseIn(ctx context.Context, tx txStmts, tokenHash string, sub Submission, now time.Time) error {
+// submitResponseIn stores one submission and marks its receipt answered; it returns the row
+// it stored, for the summaries and the webhooks.
+func submitResponseIn(ctx context.Context, tx txStmts, tokenHash string, sub Submission, now time.Time) (responseRecord, error) {
 	var receiptID, agencyID int64
 	var channel string
 	var answered bool
 	err := tx.queryRow(ctx, qFindReceiptForSubmit, tokenHash).
 		Scan(&receiptID, &agencyID, &channel, &answered)
 	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNotFound
+		return responseRecord{}, ErrNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("store: submit response: %w", err)
+		return responseRecord{}, fmt.Errorf("store: submit response: %w", err)
 	}
 	if answered {
-		return receipt.ErrAlreadyUsed
+		return responseRecord{}, receipt.ErrAlreadyUsed
 	}
 	rec := responseRecord{
 		ResponseID: newResponseID(), ReceiptID: sql.NullInt64{Int64: receiptID, Valid: true}, AgencyID: agencyID,
 		Channel: channel, SubmittedAt: now, Submission: sub,
 	}
 	if err := insertResponseIn(ctx, tx, rec); err != nil {
-		return err
-	}
-	if err := s.queueResponseCreated(ctx, tx, rec); err != nil {
-		return err
+		return responseRecord{}, err
 	}
 	if _, err := tx.exec(ctx, qMarkAnswered, formatTime(now), receiptID); err != nil {
-		return fmt.Errorf("store: submit response: %w", err)
+		return responseRecord{}, fmt.Errorf("store: submit response: %w", err)
 	}
-	return nil
+	if _, err := tx.exec(ctx, qCountAnswered, receiptID); err != nil {
+		return responseRecord{}, fmt.Errorf("store: submit response: %w", err)
+	}
+	return rec, nil
 }
 
 // responseRecord is one row of responses.
@@ -95,10 +96,6 @@ type responseRecord struct {
 	Channel     string
 	SubmittedAt time.Time
 	Submission
-}
-
-func insertResponse(ctx context.Context, tx *sql.Tx, r responseRecord) error {
-	return insertResponseIn(ctx, txStmts{tx: tx}, r)
 }
 
 func insertResponseIn(ctx context.Context, tx txStmts, r responseRecord) error {
@@ -179,70 +176,18 @@ func (s *Store) CountResponses(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// Years returns the years that have responses of a survey, newest first.
+// Years returns the years that have responses of a survey, newest first. They are read from
+// the summaries once the survey has them (the rows of a running import show when it is done).
 func (s *Store) Years(ctx context.Context, surveyID string) ([]int, error) {
-	return queryAll(ctx, s.r, "years", `SELECT DISTINCT year FROM responses WHERE survey_id = ?
+	c, err := s.storedDesign(ctx, s.r, surveyID)
+	if err != nil {
+		return nil, err
+	}
+	from := "summaries"
+	if c == nil {
+		from = "responses"
+	}
+	return queryAll(ctx, s.r, "years", `SELECT DISTINCT year FROM `+from+` WHERE survey_id = ?
 		UNION SELECT DISTINCT year FROM aggregates WHERE survey_id = ? ORDER BY 1 DESC`, []any{surveyID, surveyID},
 		func(r scanner) (y int, err error) { return y, r.Scan(&y) })
-}
-
-// ImportedResponse is one imported row, its answers already encoded.
-type ImportedResponse struct {
-	dataset.Response
-	Answers string // survey.EncodeAnswers form
-}
-
-// ImportResponses stores imported responses of one survey version in one transaction. A
-// response_id already stored with the same content is left alone (so importing a file twice
-// changes nothing); with different content it is an error naming the file and line, and
-// nothing of the file is stored.
-func (s *Store) ImportResponses(ctx context.Context, file, surveyID, version string, list []ImportedResponse) (ImportResult, error) {
-	var res ImportResult
-	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {
-		res = ImportResult{}
-		ids, err := agencyIDs(ctx, tx)
-		if err != nil {
-			return err
-		}
-		find, err := tx.PrepareContext(ctx, `SELECT a.code, r.channel, r.submitted_at, r.answers, r.comment, r.survey_id
-			FROM responses r JOIN agencies a ON a.id = r.agency_id WHERE r.response_id = ?`)
-		if err != nil {
-			return fmt.Errorf("store: import responses: %w", err)
-		}
-		defer find.Close()
-		var conflicts dataset.Errors
-		for _, r := range list {
-			id, ok := ids[r.AgencyCode]
-			if !ok {
-				return fmt.Errorf("store: import responses: agency %q: %w", r.AgencyCode, ErrNotFound)
-			}
-			var code, channel, submitted, answers, comment, survey string
-			err := find.QueryRowContext(ctx, r.ID).Scan(&code, &channel, &submitted, &answers, &comment, &survey)
-			switch {
-			case errors.Is(err, sql.ErrNoRows):
-			case err != nil:
-				return fmt.Errorf("store: import responses: %w", err)
-			case code == r.AgencyCode && channel == r.Channel && submitted == formatTime(r.SubmittedAt) &&
-				answers == r.Answers && comment == r.Comment && survey == surveyID:
-				res.Unchanged++
-				continue
-			default:
-				conflicts = append(conflicts, dataset.Error{File: file, Line: r.Line, Column: 1,
-					Msg: fmt.Sprintf("response_id %q is already stored with different content", r.ID)})
-				continue
-			}
-			if err := insertResponse(ctx, tx, responseRecord{
-				ResponseID: r.ID, AgencyID: id, Channel: r.Channel, SubmittedAt: r.SubmittedAt,
-				Submission: Submission{SurveyID: surveyID, SurveyVersion: version, Source: "import", Answers: r.Answers, Comment: r.Comment},
-			}); err != nil {
-				return err
-			}
-			res.Created++
-		}
-		if len(conflicts) > 0 {
-			return conflicts
-		}
-		return nil
-	})
-	return res, err
 }

@@ -12,7 +12,8 @@ import (
 // ExpireComments blanks the free-text comments of the responses submitted before cutoff and
 // keeps their answers, so the indices do not change while the text (which may name people)
 // does not outlive the retention period. An audit line records how many were blanked, in the
-// same transaction. It returns that number; nothing is audited when it is 0.
+// same transaction. It returns that number; nothing is audited when it is 0. The summaries
+// hold no comment, so they do not change.
 func (s *Store) ExpireComments(ctx context.Context, cutoff time.Time, actor string) (int64, error) {
 	var n int64
 	err := s.inTx(ctx, func(tx *sql.Tx, now time.Time) error {

@@ -210,6 +210,9 @@ func acceptSigned(ctx context.Context, tx *sql.Tx, tok receipt.Token, p TokenPol
 		VALUES (?, ?, '', 'counter', 'minted', ?, ?, ?, ?)`, hash, agencyID, formatTime(now), minted.Year(), minted.Format(time.DateOnly), sg.ID); err != nil {
 		return Receipt{}, fmt.Errorf("store: accept signed token: %w", err)
 	}
+	if err := countReceipt(ctx, tx, agencyID, minted.Year(), minted.Format(time.DateOnly)); err != nil {
+		return Receipt{}, err
+	}
 	return findReceiptTx(ctx, tx, hash)
 }
 

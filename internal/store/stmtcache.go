@@ -106,3 +106,8 @@ func (t txStmts) queryRow(ctx context.Context, query string, args ...any) *sql.R
 	}
 	return t.tx.QueryRowContext(ctx, query, args...)
 }
+
+// QueryRowContext is queryRow, so that txStmts is a queryer.
+func (t txStmts) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.queryRow(ctx, query, args...)
+}

@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // also registers the "sqlite" driver
 )
 
 // ErrNotFound is returned when a looked-up row does not exist.
@@ -34,6 +35,7 @@ type Store struct {
 	refusals  refusalBuffer   // refused attempts not yet written (refusals.go)
 	webhooks  webhookSignal   // wakes the webhook worker after an event commits (webhooks.go)
 	throttled throttledBuffer // throttled sign-ins not yet summarised in the audit (logins.go)
+	designs   designs         // parsed summary designs (summaries.go)
 	// refusalSpike is the refusals.spike threshold: refused attempts in one hour.
 	refusalSpike int64
 	stop         chan struct{} // closed by Close: background loops end
@@ -90,10 +92,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	var err error
-	if s.w, err = sql.Open("sqlite", writerDSN(path, opts)); err != nil {
+	wc, err := sqlite.NewConnector(writerDSN(path, opts))
+	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
+	s.w = sql.OpenDB(noBusyWait{wc})
 	s.w.SetMaxOpenConns(1)
 	s.w.SetConnMaxLifetime(0)
 	s.w.SetConnMaxIdleTime(0)
@@ -102,6 +105,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	if err := s.migrate(ctx); err != nil {
+		s.w.Close()
+		return nil, err
+	}
+	if err := s.recoverImports(ctx); err != nil {
 		s.w.Close()
 		return nil, err
 	}
@@ -184,9 +191,71 @@ func parseTime(s string) (time.Time, error) {
 	return t, nil
 }
 
+// ErrUnavailable is a write that could not begin in time: another process (an import, a
+// backup, Litestream) held the database's write lock throughout, or too many submissions
+// were waiting already. Nothing of it was stored; the caller may try again shortly.
+var ErrUnavailable = errors.New("store: the database cannot take this write now; try again shortly")
+
+// writeWait bounds how long a write waits for the write lock before ErrUnavailable.
+const writeWait = 10 * time.Second
+
+// begin begins an immediate write transaction, retrying every millisecond or so while another
+// process holds the write lock, for at most within. The writer's busy_timeout is 0 so that
+// SQLite's own busy handler (which sleeps up to 100 ms at a time) never delays a submission
+// long after the lock was released.
+func (s *Store) begin(ctx context.Context, within time.Duration) (*sql.Tx, error) {
+	deadline := time.Now().Add(within)
+	pause := time.Millisecond
+	for {
+		tx, err := s.w.BeginTx(ctx, nil)
+		if err == nil || !isBusy(err) {
+			return tx, err
+		}
+		if time.Now().Add(pause).After(deadline) {
+			return nil, fmt.Errorf("%w (%v)", ErrUnavailable, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pause):
+		}
+		pause = min(pause*3/2+time.Microsecond*100, 5*time.Millisecond)
+	}
+}
+
+// isBusy reports SQLITE_BUSY (any extended code): another connection holds the lock.
+func isBusy(err error) bool {
+	var se interface{ Code() int }
+	return errors.As(err, &se) && se.Code()&0xff == 5
+}
+
+// noBusyWait opens the writer's connections: set up like the others (the DSN's pragmas, with
+// a 10 s busy timeout while the file is being opened and migrated), then busy_timeout 0, so
+// that its transactions wait for the write lock in Store.begin instead, which retries finely
+// and within a bound (SQLite's own handler sleeps up to 100 ms at a time).
+type noBusyWait struct{ driver.Connector }
+
+// Connect opens one writer connection.
+func (c noBusyWait) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ex, ok := conn.(driver.ExecerContext)
+	if !ok {
+		conn.Close()
+		return nil, errors.New("store: the sqlite driver cannot execute on a connection")
+	}
+	if _, err := ex.ExecContext(ctx, "PRAGMA busy_timeout = 0", nil); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
 // inTx runs fn in one immediate write transaction and commits it, or rolls back on error.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx, now time.Time) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx, writeWait)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}

@@ -150,7 +150,15 @@ func TestPragmas(t *testing.T) {
 		{"journal_mode", "wal"},
 		{"synchronous", "2"}, // FULL: an acknowledged response survives a power cut
 		{"foreign_keys", "1"},
-		{"busy_timeout", "10000"},
+	}
+	// The writer waits for the lock in Store.begin (fine retries, bounded); readers in SQLite.
+	for pragma, want := range map[string]string{"busy_timeout": "0", "temp_store": "2"} {
+		if got, err := s.PragmaOnWriter(t.Context(), pragma); err != nil || got != want {
+			t.Errorf("PRAGMA %s on the writer = %q, %v; want %q", pragma, got, err, want)
+		}
+	}
+	if got, err := s.PragmaOnReader(t.Context(), "busy_timeout"); err != nil || got != "10000" {
+		t.Errorf("PRAGMA busy_timeout on a reader = %q, %v; want 10000", got, err)
 	}
 	for _, tt := range tests {
 		t.Run("writer/"+tt.pragma, func(t *testing.T) {

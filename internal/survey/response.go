@@ -188,6 +188,12 @@ func EncodeAnswers(codes []string, answers []uint8) string {
 // DecodeAnswers reads the stored form into dst, aligned with q.Codes. Codes the questionnaire
 // does not have (an older version's) are skipped. dst is cleared first.
 func (q *Questionnaire) DecodeAnswers(s string, dst []uint8) error {
+	return DecodeAnswersAt(q.pos, s, dst)
+}
+
+// DecodeAnswersAt is DecodeAnswers for any list of codes: pos gives each code's position in
+// dst, and codes it lacks are skipped.
+func DecodeAnswersAt(pos map[string]int, s string, dst []uint8) error {
 	clear(dst)
 	for len(s) > 0 {
 		var item string
@@ -196,7 +202,7 @@ func (q *Questionnaire) DecodeAnswers(s string, dst []uint8) error {
 		if !ok || len(v) != 1 || v[0] < '1' || v[0] > '5' {
 			return fmt.Errorf("survey: stored answer %q is malformed", item)
 		}
-		if i, ok := q.pos[code]; ok {
+		if i, ok := pos[code]; ok {
 			dst[i] = v[0] - '0'
 		}
 	}

@@ -1366,3 +1366,35 @@ func TestDashboardQueries(t *testing.T) {
 		t.Errorf("a user's query was logged as an error:\n%.2000s", logs)
 	}
 }
+
+// TestDashboardShowsANewAnswerAtOnce: the dashboard reads the summaries the submission's own
+// transaction updated, with no cache between: one more answer is one more respondent on the
+// very next view.
+func TestDashboardShowsANewAnswerAtOnce(t *testing.T) {
+	e := newAdminEnv(t)
+	respondents := func() int {
+		t.Helper()
+		rec := e.get(t, "/admin/", e.sessions["analyst"])
+		if rec.Code != http.StatusOK {
+			t.Fatalf("dashboard: status %d", rec.Code)
+		}
+		m := regexp.MustCompile(regexp.QuoteMeta(e.msg("dash.respondents")) + `: ([\d.]+)`).FindStringSubmatch(rec.Body.String())
+		if m == nil {
+			t.Fatalf("the dashboard shows no respondent count")
+		}
+		n, err := strconv.Atoi(strings.ReplaceAll(m[1], ".", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := respondents()
+	tok := storetest.MustCreateReceipt(t, e.st, ownAgency)
+	e.secret(string(tok))
+	if rec := e.do(t, http.MethodPost, "/s/"+string(tok), form("A1", "5", "B1", "4"), formHeaders); rec.Code != http.StatusSeeOther {
+		t.Fatalf("submission: status %d", rec.Code)
+	}
+	if after := respondents(); after != before+1 {
+		t.Errorf("respondents %d before the answer and %d right after, want %d", before, after, before+1)
+	}
+}

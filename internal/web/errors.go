@@ -74,7 +74,12 @@ var sentinels = []sentinel{
 	{store.ErrRateLimited, fault.RateLimited, "", ""},
 	{errHeldBack, fault.RateLimited, "", "heldback"},
 	{store.ErrClosed, fault.Unavailable, "", ""},
+	{store.ErrUnavailable, fault.Unavailable, "", ""},
 }
+
+// retryAfter is the Retry-After of a 503, in seconds: the database was held (an import's
+// chunk, a backup) or too many submissions were waiting; a few seconds later it is not.
+const retryAfter = "5"
 
 // echoKinds are the statuses Echo's own errors carry (no route, body limit, CSRF…).
 var echoKinds = map[int]fault.Kind{
@@ -149,6 +154,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if c.Response().Committed {
 		return // the answer is on its way; a failure now can only be logged
+	}
+	if a.status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", retryAfter)
 	}
 	var fe *formError
 	if errors.As(err, &fe) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"database/sql"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -160,5 +161,34 @@ func TestImportErrorShowsTheMistake(t *testing.T) {
 	}
 	if lines := logLinesWith(t, strings.TrimPrefix(e.logs.String(), before), rec); len(lines) != 1 {
 		t.Errorf("%d log lines with the request id, want 1", len(lines))
+	}
+}
+
+// TestBusyDatabaseIs503: a submission that cannot be written because another process holds
+// the database (an import, a backup) is told so: 503 with Retry-After, never 500, the form
+// comes back with the citizen's answers, and the receipt stays open for the next try.
+func TestBusyDatabaseIs503(t *testing.T) {
+	ts := newTestServer(t)
+	tok := ts.receipt(t)
+	db, err := sql.Open("sqlite", "file:"+ts.st.Path()+"?_pragma=busy_timeout(10000)&_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	lock, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := ts.do(t, http.MethodPost, "/s/"+string(tok), form("A1", "5"), formHeaders)
+	lock.Rollback()
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("submission while the database is held = %d, Retry-After %q; want 503 with Retry-After", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	checkNoStoreText(t, rec.Body.String())
+	if !strings.Contains(rec.Body.String(), `name="A1" value="5" checked`) {
+		t.Errorf("the 503 page does not give the citizen's answer back\n%.1500s", rec.Body.String())
+	}
+	if rec := ts.do(t, http.MethodPost, "/s/"+string(tok), form("A1", "5"), formHeaders); rec.Code != http.StatusSeeOther {
+		t.Errorf("the same submission once the database is free = %d, want 303", rec.Code)
 	}
 }
