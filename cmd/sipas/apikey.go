@@ -24,6 +24,7 @@ func cmdAPIKey(ctx context.Context, e env, args []string) error {
 		return usagef("name an action: create, list or revoke")
 	}
 	var run func(context.Context, env, *store.Store) error
+	access := store.ReadWrite
 	switch action := fs.Arg(0); action {
 	case "create":
 		if strings.TrimSpace(*name) == "" {
@@ -33,7 +34,7 @@ func cmdAPIKey(ctx context.Context, e env, args []string) error {
 			return apikeyCreate(ctx, e, st, strings.TrimSpace(*name))
 		}
 	case "list":
-		run = apikeyList
+		run, access = apikeyList, store.ReadOnly
 	case "revoke":
 		if fs.NArg() != 2 {
 			return usagef("apikey revoke takes the key's ID (see apikey list)")
@@ -46,7 +47,7 @@ func cmdAPIKey(ctx context.Context, e env, args []string) error {
 	default:
 		return usagef("unknown apikey action %q: choose create, list or revoke", action)
 	}
-	st, err := openStore(ctx, *db, discardLogger())
+	st, err := openStore(ctx, *db, access)
 	if err != nil {
 		return err
 	}

@@ -352,7 +352,7 @@ type testServer struct {
 func startServer(t *testing.T) *testServer {
 	t.Helper()
 	ts := &testServer{DB: filepath.Join(t.TempDir(), "sipas.db"), Logs: &logtest.Buffer{}}
-	cfg := serveConfig{Addr: "127.0.0.1:0", BaseURL: "http://sipas.test", DB: ts.DB, LogFormat: "json"}
+	cfg := serveConfig{Addr: "127.0.0.1:0", BaseURL: "http://sipas.test", DB: ts.DB, LogFormat: "json", Init: true}
 	log := logtest.JSON(ts.Logs)
 	ctx, stop := context.WithCancel(context.Background())
 	ready := make(chan string, 1)

@@ -34,6 +34,12 @@ type serveConfig struct {
 	TokenValidityDays int
 	// Checkpoints is who checkpoints the WAL: checkpointsSQLite or checkpointsExternal.
 	Checkpoints string
+	// Init allows a missing or empty database file: the service then creates a new database.
+	// Without it, serve refuses, so that a mistyped --db or a lost file is not taken for a new
+	// service with no receipts, keys or officials.
+	Init bool
+	// Migrate applies pending migrations at start, after a backup beside the database.
+	Migrate bool
 }
 
 func (c serveConfig) String() string {
@@ -41,8 +47,8 @@ func (c serveConfig) String() string {
 	for i, n := range c.TrustedProxies {
 		proxies[i] = n.String()
 	}
-	return fmt.Sprintf("addr=%s base_url=%s db=%s surveys=%s submit_rate=%d/min trusted_proxies=%s retention_months=%d token_validity_days=%d checkpoints=%s",
-		c.Addr, c.BaseURL, c.DB, orEmbedded(c.Surveys), c.SubmitRate, strings.Join(proxies, ","), c.RetentionMonths, c.TokenValidityDays, c.Checkpoints)
+	return fmt.Sprintf("addr=%s base_url=%s db=%s surveys=%s submit_rate=%d/min trusted_proxies=%s retention_months=%d token_validity_days=%d checkpoints=%s init=%t migrate=%t",
+		c.Addr, c.BaseURL, c.DB, orEmbedded(c.Surveys), c.SubmitRate, strings.Join(proxies, ","), c.RetentionMonths, c.TokenValidityDays, c.Checkpoints, c.Init, c.Migrate)
 }
 
 func orEmbedded(dir string) string {
@@ -115,12 +121,21 @@ func (f *serveFlags) config() (serveConfig, error) {
 	return c, nil
 }
 
+const serveUsage = `serve [--addr 127.0.0.1:8080] [--base-url URL] [--db FILE] [--init] [--migrate]
+
+Runs the web service on the database FILE, which must exist: --init lets it create a new
+database in a missing or empty file (the first start only), --migrate apply the migrations an
+upgraded sipas brings, after a backup beside the database (or run sipas migrate first).`
+
 func cmdServe(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "serve", "serve [--addr 127.0.0.1:8080] [--base-url URL] [--db FILE]")
+	fs := newFlags(e, "serve", serveUsage)
+	initDB := fs.Bool("init", envOr("SIPAS_INIT", "") == "1", "create a new database if the --db file is missing or empty (first start only; env SIPAS_INIT=1)")
+	migrate := fs.Bool("migrate", envOr("SIPAS_MIGRATE", "") == "1", "apply pending migrations at start, after a backup beside the database (env SIPAS_MIGRATE=1)")
 	cfg, log, err := parseServe(e, fs, dbFlag(fs), args)
 	if err != nil {
 		return err
 	}
+	cfg.Init, cfg.Migrate = *initDB, *migrate
 	return runServer(ctx, cfg, log, nil)
 }
 
@@ -164,7 +179,7 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{Logger: log, ExternalCheckpoints: cfg.Checkpoints == checkpointsExternal})
+	st, err := openService(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -172,7 +187,11 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 	if cat, err = withUploads(ctx, st, cat); err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{BaseURL: cfg.BaseURL, Assets: assets.FS, Surveys: cat, Logger: log,
+	tmp, err := serviceTempDir(cfg.DB)
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Config{BaseURL: cfg.BaseURL, Assets: assets.FS, Surveys: cat, Logger: log, TempDir: tmp,
 		SubmitRate: cfg.SubmitRate, TrustedProxies: cfg.TrustedProxies, TokenValidityDays: cfg.TokenValidityDays}, st)
 	if err != nil {
 		return err

@@ -35,7 +35,7 @@ func cmdUser(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *db, discardLogger())
+	st, err := openStore(ctx, *db, store.ReadWrite)
 	if err != nil {
 		return err
 	}

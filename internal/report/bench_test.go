@@ -107,7 +107,7 @@ func BenchmarkResponsesXLSX(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		w, err := NewResponsesXLSX(out, benchCodes)
+		w, err := NewResponsesXLSX(out, benchCodes, b.TempDir())
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -71,24 +71,29 @@ type ResponseFormat struct {
 	Name        string
 	ContentType string
 	Ext         string
-	// New starts an export to w of responses to the question codes.
-	New func(w io.Writer, codes []string) (ResponseWriter, error)
+	// New starts an export to w of responses to the question codes; tmpDir is where it may
+	// spill what does not fit in memory ("" is the system's temporary directory).
+	New func(w io.Writer, codes []string, tmpDir string) (ResponseWriter, error)
 }
 
 // ResponseWriter is a streaming raw responses export: ResponsesCSV or ResponsesXLSX.
 type ResponseWriter interface {
 	Write(ResponseRecord) error
+	// Close finishes the file (the end of the CSV, the whole XLSX workbook).
 	Close() error
+	// Abort ends an export that failed without finishing the file, so that what reached w
+	// is visibly incomplete (no workbook's zip directory), and removes temporary files.
+	Abort()
 }
 
 // ResponseFormats are the formats of the raw responses export (GET /api/v1/responses and
 // the dashboard's links), the default first.
 var ResponseFormats = []ResponseFormat{
-	{"csv", "text/csv; charset=utf-8", ".csv", func(w io.Writer, codes []string) (ResponseWriter, error) {
+	{"csv", "text/csv; charset=utf-8", ".csv", func(w io.Writer, codes []string, _ string) (ResponseWriter, error) {
 		return NewResponsesCSV(w, codes), nil
 	}},
-	{"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", func(w io.Writer, codes []string) (ResponseWriter, error) {
-		return NewResponsesXLSX(w, codes)
+	{"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", func(w io.Writer, codes []string, tmpDir string) (ResponseWriter, error) {
+		return NewResponsesXLSX(w, codes, tmpDir)
 	}},
 }
 

@@ -125,6 +125,14 @@ func (r *ResponsesCSV) Write(rec ResponseRecord) error {
 	return r.err
 }
 
+// Abort drops what is buffered instead of writing it, and closes the export.
+func (r *ResponsesCSV) Abort() {
+	r.closed = true
+	if r.err == nil {
+		r.err = ErrClosed
+	}
+}
+
 // Close writes out what is buffered. It may be called more than once.
 func (r *ResponsesCSV) Close() error {
 	if r.closed || r.err != nil {
@@ -145,8 +153,9 @@ func (r *ResponsesCSV) Close() error {
 // SafeCell (submitted_at stays RFC 3339 text, exactly as in the CSV).
 //
 // Memory: excelize's StreamWriter keeps at most about 16 MiB of sheet XML in
-// memory and spills the rest to a temporary file (so 1,000,000 responses
-// take roughly a gigabyte of temporary disk until Close). excelize would
+// memory and spills the rest to a temporary file in the directory given to
+// NewResponsesXLSX (so 1,000,000 responses take roughly a gigabyte of
+// temporary disk until Close or Abort removes it). excelize would
 // then build the whole zipped workbook in a bytes.Buffer; Close avoids that
 // by handing excelize a zip writer on w itself, so the workbook streams out
 // and the heap stays flat (see BenchmarkResponsesXLSX).
@@ -169,10 +178,11 @@ type ResponsesXLSX struct {
 const responsesSheet = "responses"
 
 // NewResponsesXLSX starts a raw responses export to w with the question
-// codes in order and writes the header row. Nothing reaches w before
-// Close, which writes the workbook (it does not close w).
-func NewResponsesXLSX(w io.Writer, codes []string) (*ResponsesXLSX, error) {
-	f := excelize.NewFile()
+// codes in order and writes the header row; excelize's temporary files go
+// in tmpDir ("" for the system's). Nothing reaches w before Close, which
+// writes the workbook (it does not close w).
+func NewResponsesXLSX(w io.Writer, codes []string, tmpDir string) (*ResponsesXLSX, error) {
+	f := excelize.NewFile(excelize.Options{TmpDir: tmpDir})
 	r := &ResponsesXLSX{w: w, f: f, codes: len(codes), vals: make([]any, len(codes)+5)}
 	if err := r.start(codes); err != nil {
 		_ = f.Close()
@@ -269,6 +279,18 @@ func (r *ResponsesXLSX) Close() error {
 		r.err = fmt.Errorf("report: write responses xlsx: %w", err)
 	}
 	return r.err
+}
+
+// Abort removes the temporary files without writing the workbook.
+func (r *ResponsesXLSX) Abort() {
+	if r.closed {
+		return
+	}
+	r.closed = true
+	if r.err == nil {
+		r.err = ErrClosed
+	}
+	_ = r.f.Close()
 }
 
 func (r *ResponsesXLSX) finish() error {

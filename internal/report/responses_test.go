@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -125,7 +126,7 @@ func TestResponsesCSVImports(t *testing.T) {
 
 func TestResponsesXLSX(t *testing.T) {
 	var buf bytes.Buffer
-	w, err := NewResponsesXLSX(&buf, testCodes)
+	w, err := NewResponsesXLSX(&buf, testCodes, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +193,7 @@ func TestResponsesErrors(t *testing.T) {
 	good := ResponseRecord{ResponseID: "R", Answers: make([]uint8, len(testCodes))}
 
 	c := NewResponsesCSV(&bytes.Buffer{}, testCodes)
-	x, err := NewResponsesXLSX(&bytes.Buffer{}, testCodes)
+	x, err := NewResponsesXLSX(&bytes.Buffer{}, testCodes, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +221,7 @@ func TestResponsesErrors(t *testing.T) {
 	}
 
 	// A sheet holds 1,048,576 rows, header included.
-	x, err = NewResponsesXLSX(&bytes.Buffer{}, testCodes)
+	x, err = NewResponsesXLSX(&bytes.Buffer{}, testCodes, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +249,7 @@ func TestResponsesWriteErrors(t *testing.T) {
 	if err := c.Close(); !errors.Is(err, errDisk) {
 		t.Errorf("csv Close = %v, want the writer's error", err)
 	}
-	x, err := NewResponsesXLSX(failWriter{}, testCodes)
+	x, err := NewResponsesXLSX(failWriter{}, testCodes, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,5 +258,48 @@ func TestResponsesWriteErrors(t *testing.T) {
 	}
 	if err := x.Close(); !errors.Is(err, errDisk) {
 		t.Errorf("xlsx Close = %v, want the writer's error", err)
+	}
+}
+
+// Abort leaves no finished file and no temporary file: the XLSX writer spills its sheet into
+// the directory it was given (the database's, in the service), and an export that fails
+// half-way must not leave a gigabyte there, nor a valid workbook of the rows so far.
+func TestResponsesAbort(t *testing.T) {
+	tmp := t.TempDir()
+	var out bytes.Buffer
+	x, err := NewResponsesXLSX(&out, testCodes, tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := testRecords()[0]
+	rec.Comment = strings.Repeat("góp ý ", 40)
+	for range 60000 { // past excelize's 16 MiB in memory: the sheet spills to tmp
+		if err := x.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spilled, _ := os.ReadDir(tmp)
+	if len(spilled) == 0 {
+		t.Fatalf("no temporary file in %s after 60,000 rows: the test does not reach the spill", tmp)
+	}
+	x.Abort()
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("after Abort %d temporary files are left in %s", len(left), tmp)
+	}
+	if out.Len() != 0 {
+		t.Errorf("Abort wrote %d bytes of workbook, want none", out.Len())
+	}
+	if err := x.Close(); !errors.Is(err, ErrClosed) {
+		t.Errorf("Close after Abort = %v, want ErrClosed", err)
+	}
+
+	out.Reset()
+	c := NewResponsesCSV(&out, testCodes)
+	if err := c.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	c.Abort()
+	if err := c.Close(); !errors.Is(err, ErrClosed) || out.Len() != 0 {
+		t.Errorf("csv: Close after Abort = %v with %d bytes written, want ErrClosed and nothing", err, out.Len())
 	}
 }
