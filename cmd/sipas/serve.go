@@ -213,7 +213,9 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
-	// The retention loop (retention.go) ends before the store closes: defers run last first.
+	// The retention loop (retention.go) and the integrity check end before the store closes:
+	// defers run last first.
+	defer checkIntegrity(ctx, st, log)()
 	defer startRetention(ctx, st, cfg.RetentionMonths, log)()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -18,7 +18,8 @@ import (
 //   - pending migrations are refused unless --migrate (which backs up first);
 //   - the WAL, before SQLite reads it: its size, its frames, and any damage or deletion
 //     (store.Inspect), then the run's bookkeeping (store.BeginRun);
-//   - PRAGMA quick_check, timed; a damaged database is refused.
+//   - PRAGMA quick_check runs once the service listens (checkIntegrity): it reads the whole
+//     file, about 20 s for a million responses, too long to keep citizens waiting.
 func openService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*store.Store, error) {
 	files, err := store.Inspect(cfg.DB)
 	if err != nil {
@@ -43,12 +44,6 @@ func openService(ctx context.Context, cfg serveConfig, log *slog.Logger) (*store
 	}
 	w := files.WAL
 	log.Info("wal at start", "bytes", w.Bytes, "frames", w.Frames, "commits", w.Commits, "torn_frames", w.Torn)
-	took, err := st.QuickCheck(ctx)
-	if err != nil {
-		st.Close()
-		return nil, fmt.Errorf("serve: %s is damaged, not serving it (restore the last backup, docs/operations.md): %w", cfg.DB, err)
-	}
-	log.Info("quick_check ok", "ms", took.Milliseconds())
 	rep, err := st.BeginRun(ctx, files, version())
 	for _, f := range rep.Findings {
 		if f.Severe {
@@ -78,4 +73,24 @@ func serviceTempDir(db string) (string, error) {
 		return "", fmt.Errorf("serve: temporary directory: %w", err)
 	}
 	return dir, nil
+}
+
+// checkIntegrity runs PRAGMA quick_check beside the service and logs its outcome and time; a
+// damaged database is an ERROR line and /healthz answers 500 "damaged" from then on. The
+// returned wait ends when the check has (the service stopping interrupts it).
+func checkIntegrity(ctx context.Context, st *store.Store, log *slog.Logger) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		took, err := st.QuickCheck(ctx)
+		switch {
+		case ctx.Err() != nil:
+			log.Info("quick_check interrupted by the shutdown", "ms", took.Milliseconds())
+		case err != nil:
+			log.Error("quick_check: the database is damaged; restore the last backup (docs/operations.md)", "ms", took.Milliseconds(), "err", err)
+		default:
+			log.Info("quick_check ok", "ms", took.Milliseconds())
+		}
+	}()
+	return func() { <-done }
 }

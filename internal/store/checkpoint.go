@@ -44,8 +44,8 @@ func writerDSN(path string, opts Options) string {
 }
 
 // idleAfter is how long without a write makes the service idle enough for a truncate
-// checkpoint; housekeepingTick is how often that is looked at.
-const (
+// checkpoint; housekeepingTick is how often that is looked at. (Variables for the tests.)
+var (
 	idleAfter        = 30 * time.Second
 	housekeepingTick = 5 * time.Second
 )

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"modernc.org/sqlite"
@@ -31,18 +32,26 @@ var unavailableCodes = map[int]string{
 	sqlite3.SQLITE_PROTOCOL: "busy",
 }
 
+// unavailableErrnos are the file system's errors of the same kind, met outside SQLite (the
+// XLSX export spilling its sheet into the database's directory).
+var unavailableErrnos = map[syscall.Errno]string{syscall.ENOSPC: "disk_full", syscall.EIO: "io_error", syscall.EROFS: "read_only"}
+
 // Unavailable reports whether err means the database cannot serve now but may later:
-// ErrUnavailable or ErrClosed in its chain, or an SQLite error of unavailableCodes.
+// ErrUnavailable or ErrClosed in its chain, an SQLite error of unavailableCodes, or a file
+// system error of unavailableErrnos.
 func Unavailable(err error) bool { return unavailableReason(err) != "" }
 
 // unavailableReason names why err is Unavailable ("disk_full"), or "" when it is not.
 func unavailableReason(err error) string {
 	var se *sqlite.Error
+	var errno syscall.Errno
 	switch {
 	case err == nil:
 		return ""
 	case errors.As(err, &se):
 		return unavailableCodes[se.Code()&0xff]
+	case errors.As(err, &errno):
+		return unavailableErrnos[errno]
 	case errors.Is(err, ErrClosed):
 		return "closed"
 	case errors.Is(err, ErrUnavailable):
@@ -58,6 +67,7 @@ type writeHealth struct {
 	reason       string    // of the last failure
 	failingSince time.Time // zero while writes succeed
 	probedAt     time.Time
+	damaged      bool // QuickCheck found damage
 }
 
 // noteWrite records the outcome of a write and returns err: nil is a commit, an Unavailable
@@ -104,6 +114,8 @@ type Health struct {
 	FailingSince        time.Time // zero while Writing
 	FreeBytes           int64     // on the database's file system; -1 if unknown
 	WALBytes            int64
+	// Damaged: PRAGMA quick_check found damage (QuickCheck); restore a backup.
+	Damaged bool
 }
 
 // probeEvery bounds how often Health tries a write while writes fail.
@@ -129,7 +141,7 @@ func (s *Store) Health(ctx context.Context) Health {
 	}
 	h.mu.Lock()
 	out := Health{Writing: h.failingSince.IsZero(), LastOK: h.okAt, LastFailure: h.failAt,
-		Reason: h.reason, FailingSince: h.failingSince}
+		Reason: h.reason, FailingSince: h.failingSince, Damaged: h.damaged}
 	h.mu.Unlock()
 	out.FreeBytes = freeBytes(filepath.Dir(s.path))
 	if fi, err := os.Stat(s.path + "-wal"); err == nil {

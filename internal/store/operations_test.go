@@ -399,3 +399,31 @@ func TestStartNoticesMissingState(t *testing.T) {
 		}
 	})
 }
+
+// A damaged page is found by the check at start, and Health says damaged from then on.
+func TestQuickCheckFindsDamage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sipas.db")
+	s := mustOpen(t, path, store.Options{})
+	storetest.MustCreateAgency(t, s, "A", "Cơ quan A", "province")
+	btReceipts(t, s, 300)
+	mustClose(t, s) // checkpointed: everything is in the database file
+	s = mustOpen(t, path, store.Options{})
+	if _, err := s.QuickCheck(t.Context()); err != nil || s.Health(t.Context()).Damaged {
+		t.Fatalf("quick_check of a sound database: %v", err)
+	}
+	mustClose(t, s)
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for off := fi.Size() - 4096; off < fi.Size()-4000; off += 7 {
+		flipByte(t, path, off) // the header of the last page, a B-tree page of receipts or an index
+	}
+	s = mustOpen(t, path, store.Options{})
+	defer s.Close()
+	took, err := s.QuickCheck(t.Context())
+	t.Logf("quick_check: %v in %v", err, took)
+	if err == nil || !s.Health(t.Context()).Damaged {
+		t.Errorf("quick_check of a damaged page: %v, Damaged %v; want the damage found", err, s.Health(t.Context()).Damaged)
+	}
+}

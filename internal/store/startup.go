@@ -209,9 +209,17 @@ func writeState(path string, st RunState) error {
 }
 
 // QuickCheck runs PRAGMA quick_check (integrity_check without the index cross-checks: it
-// reads every page once) and returns how long it took; a problem is an error naming it.
+// reads every page once, about 20 s for a million responses) and returns how long it took;
+// a problem is an error naming it, and Health reports the database damaged from then on. It
+// is a long read (checkpoint.go).
 func (s *Store) QuickCheck(ctx context.Context) (time.Duration, error) {
+	defer s.longRead()()
 	start := time.Now()
 	err := s.check(ctx, "quick_check")
+	if err != nil && ctx.Err() == nil {
+		s.health.mu.Lock()
+		s.health.damaged = true
+		s.health.mu.Unlock()
+	}
 	return time.Since(start), err
 }

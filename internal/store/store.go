@@ -81,8 +81,9 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// walSizeLimit is the size the WAL file is truncated to when it restarts (journal_size_limit).
-const walSizeLimit = 64 << 20
+// walSizeLimit is the size the WAL file is truncated to when it restarts (journal_size_limit;
+// a variable for the tests).
+var walSizeLimit = 64 << 20
 
 // Open opens the database file at path as opts.Access allows (open.go): it creates a new
 // database in a missing or empty file unless read-only or opts.NoCreate, applies pending

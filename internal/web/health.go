@@ -9,7 +9,7 @@ import (
 
 // healthReply is the JSON of GET /healthz (docs/api.md).
 type healthReply struct {
-	Status    string       `json:"status"` // ok | failing
+	Status    string       `json:"status"` // ok | failing | damaged
 	Writes    healthWrites `json:"writes"`
 	FreeBytes int64        `json:"free_bytes"` // -1: unknown
 	WALBytes  int64        `json:"wal_bytes"`
@@ -25,7 +25,8 @@ type healthWrites struct {
 
 // handleHealth handles "GET /healthz": 200 while the database answers and takes writes, 503
 // (with Retry-After) while writes fail, so that a monitor sees a full disk before citizens
-// do. The figures (free space, WAL size) are for the operator's dashboard.
+// do, and 500 once the check at start found the database damaged. The figures (free space,
+// WAL size) are for the operator's dashboard.
 func (s *Server) handleHealth(c echo.Context) error {
 	ctx := c.Request().Context()
 	if err := s.store.Ping(ctx); err != nil {
@@ -37,7 +38,10 @@ func (s *Server) handleHealth(c echo.Context) error {
 		Reason: h.Reason, FailingSince: timeOrNil(h.FailingSince),
 	}}
 	status := http.StatusOK
-	if !h.Writing {
+	switch {
+	case h.Damaged:
+		rep.Status, status = "damaged", http.StatusInternalServerError
+	case !h.Writing:
 		rep.Status, status = "failing", http.StatusServiceUnavailable
 		c.Response().Header().Set("Retry-After", retryAfter)
 	}
