@@ -71,6 +71,8 @@ type ResponseFormat struct {
 	Name        string
 	ContentType string
 	Ext         string
+	// MaxRows is how many responses one file can hold; 0 is no limit.
+	MaxRows int64
 	// New starts an export to w of responses to the question codes; tmpDir is where it may
 	// spill what does not fit in memory ("" is the system's temporary directory).
 	New func(w io.Writer, codes []string, tmpDir string) (ResponseWriter, error)
@@ -89,10 +91,10 @@ type ResponseWriter interface {
 // ResponseFormats are the formats of the raw responses export (GET /api/v1/responses and
 // the dashboard's links), the default first.
 var ResponseFormats = []ResponseFormat{
-	{"csv", "text/csv; charset=utf-8", ".csv", func(w io.Writer, codes []string, _ string) (ResponseWriter, error) {
+	{"csv", "text/csv; charset=utf-8", ".csv", 0, func(w io.Writer, codes []string, _ string) (ResponseWriter, error) {
 		return NewResponsesCSV(w, codes), nil
 	}},
-	{"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", func(w io.Writer, codes []string, tmpDir string) (ResponseWriter, error) {
+	{"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", MaxXLSXResponses, func(w io.Writer, codes []string, tmpDir string) (ResponseWriter, error) {
 		return NewResponsesXLSX(w, codes, tmpDir)
 	}},
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"archive/zip"
 	"bufio"
+	"compress/flate"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -33,6 +34,10 @@ func ResponseColumns(codes []string) []string {
 	cols = append(cols, codes...)
 	return append(cols, "comment")
 }
+
+// MaxXLSXResponses is how many responses the XLSX export holds: a worksheet's
+// 1,048,576 rows less the header.
+const MaxXLSXResponses = excelize.TotalRows - 1
 
 // ErrTooManyRows is returned by ResponsesXLSX.Write past the last row a
 // worksheet can hold (1,048,576 including the header); the CSV has no limit.
@@ -303,7 +308,18 @@ func (r *ResponsesXLSX) finish() error {
 	// buffer stays empty and the final copy writes nothing. (The one thing
 	// lost is excelize's ZIP64 header patch, which it applies to that buffer
 	// and which only a sheet of more than 4 GiB of XML would need.)
-	r.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(r.w) })
+	//
+	// Deflate at BestSpeed: at the default level compressing a million rows'
+	// XML took half of the export's time (BenchmarkResponsesXLSX: 39 s and
+	// 69 MB, 19 s and 108 MB at BestSpeed), CPU taken from the citizens
+	// answering beside it on the same cores.
+	r.f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
+		zw := zip.NewWriter(r.w)
+		zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
+			return flate.NewWriter(w, flate.BestSpeed)
+		})
+		return zw
+	})
 	if err := r.f.Write(r.w); err != nil {
 		return fmt.Errorf("report: write responses xlsx: %w", err)
 	}

@@ -51,6 +51,9 @@ func (s *Server) handleResponsesExport(c echo.Context) error {
 	}
 	answers := make([]uint8, len(q.Codes()))
 	err = s.store.ExportResponses(c.Request().Context(), q.ID, year, agency, func(n int64) error {
+		if format.MaxRows > 0 && n > format.MaxRows {
+			return errInvalid("too_many_rows", n, format.MaxRows, format.Name) // before a million rows are spilled
+		}
 		h.Set(headerRowCount, strconv.FormatInt(n, 10))
 		return nil
 	}, func(r *store.ExportRow) error {

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"sipas/internal/receipt"
+	"sipas/internal/report"
 	"sipas/internal/store"
 	"sipas/internal/store/storetest"
 )
@@ -201,4 +203,20 @@ func TestHealthzReportsWrites(t *testing.T) {
 	if h.Status != "ok" || !h.Writes.OK || h.Writes.LastCommit == nil || h.Writes.FailingSince != nil || h.FreeBytes <= 0 || h.WALBytes <= 0 {
 		t.Errorf("healthz = %+v, want ok with a last commit, free space and a WAL", h)
 	}
+}
+
+// More responses than an XLSX sheet holds are refused before any row is written: 422 with
+// what to do, not a million rows spilled and then a 500.
+func TestExportTooManyRowsForXLSX(t *testing.T) {
+	ts := newTestServer(t)
+	key, _ := ts.apiKey(t)
+	seedExport(t, ts, 3, false)
+	i := slices.IndexFunc(report.ResponseFormats, func(f report.ResponseFormat) bool { return f.Name == "xlsx" })
+	defer func(n int64) { report.ResponseFormats[i].MaxRows = n }(report.ResponseFormats[i].MaxRows)
+	report.ResponseFormats[i].MaxRows = 2 // a sheet of two rows, for the test
+	rec := ts.do(t, http.MethodGet, "/api/v1/responses?year=2026&format=xlsx", "", map[string]string{"Authorization": "Bearer " + key})
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "download CSV") {
+		t.Errorf("xlsx of 3 rows with room for 2: %d %s, want 422 saying to download CSV", rec.Code, rec.Body.String())
+	}
+	checkAPIError(t, rec, "too_many_rows")
 }
