@@ -87,7 +87,11 @@ func cmdAPIKey(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *db, discardLogger())
+	access := store.ReadWrite
+	if fs.Arg(0) == "list" {
+		access = store.ReadOnly
+	}
+	st, err := openStore(ctx, *db, access)
 	if err != nil {
 		return err
 	}

@@ -2,16 +2,18 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
+
+	"sipas/internal/store"
 )
 
 const backupUsage = `backup [--db FILE] COPY.db
 
 Writes a consistent copy of the database to COPY.db (replacing it) while the service goes on
-serving: the copy is one snapshot, taken without blocking submissions. Restore by stopping
-sipas and putting the copy in place of the database file (see docs/operations.md).`
+serving: the copy is one snapshot, taken without blocking submissions. The database is opened
+read-only: a backup never changes or migrates it, whatever the versions of sipas. Temporary
+files a killed backup left beside COPY.db are removed. Restore by stopping sipas and putting
+the copy in place of the database file (see docs/operations.md).`
 
 func cmdBackup(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "backup", backupUsage)
@@ -24,10 +26,7 @@ func cmdBackup(ctx context.Context, e env, args []string) error {
 		return usagef("name one file to write the copy to")
 	}
 	dst := fs.Arg(0)
-	if _, err := os.Stat(*db); errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("backup: %s: no such database", *db)
-	}
-	st, err := openStore(ctx, *db, discardLogger())
+	st, err := openStore(ctx, *db, store.ReadOnlyAnyVersion)
 	if err != nil {
 		return err
 	}
@@ -36,7 +35,7 @@ func cmdBackup(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("backup %s: %w", dst, err)
 	}
 	// Check the copy as a restore would use it.
-	cp, err := openStore(ctx, dst, discardLogger())
+	cp, err := openStore(ctx, dst, store.ReadOnlyAnyVersion)
 	if err != nil {
 		return fmt.Errorf("backup %s: the copy does not open: %w", dst, err)
 	}

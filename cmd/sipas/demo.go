@@ -38,7 +38,7 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 	if err := removeDemoDB(ctx, cfg.DB); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg.DB, discardLogger())
+	st, err := store.Open(ctx, cfg.DB, store.Options{})
 	if err != nil {
 		return err
 	}
@@ -48,6 +48,7 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	fmt.Fprint(e.stdout, info)
+	cfg.Init = true // the demo's own database, made just now
 	return runServer(ctx, cfg, log, nil)
 }
 
@@ -56,7 +57,7 @@ func removeDemoDB(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	st, err := openStore(ctx, path, discardLogger())
+	st, err := store.Open(ctx, path, store.Options{Access: store.ReadOnlyAnyVersion})
 	if err != nil {
 		return err
 	}
@@ -65,7 +66,7 @@ func removeDemoDB(ctx context.Context, path string) error {
 	if err != nil || v != "1" {
 		return fmt.Errorf("demo: %s exists and is not a demo database; choose another --db", path)
 	}
-	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-state"} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("demo: %w", err)
 		}

@@ -40,7 +40,7 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("sipas import: %w", err)
 	}
 	defer f.Close()
-	st, q, err := openWithSurvey(ctx, *db, *dir, *surveyID)
+	st, q, err := openWithSurvey(ctx, *db, store.ReadWrite, *dir, *surveyID)
 	if err != nil {
 		return err
 	}

@@ -348,12 +348,18 @@ type testServer struct {
 	Logs *logtest.Buffer
 }
 
-// startServer runs runServer, the wiring of `sipas serve`, on 127.0.0.1:0 with a temporary
-// database, and stops it through its context when the test ends.
+// startServer runs runServer, the wiring of `sipas serve --init`, on 127.0.0.1:0 with a
+// temporary database, and stops it through its context when the test ends.
 func startServer(t *testing.T) *testServer {
 	t.Helper()
-	ts := &testServer{DB: filepath.Join(t.TempDir(), "sipas.db"), Logs: &logtest.Buffer{}}
-	cfg := serveConfig{Addr: "127.0.0.1:0", BaseURL: "http://sipas.test", DB: ts.DB, LogFormat: "json"}
+	return startServerWith(t, serveConfig{DB: filepath.Join(t.TempDir(), "sipas.db"), Init: true})
+}
+
+// startServerWith is startServer with cfg, whose address, base URL and log format it fills in.
+func startServerWith(t *testing.T, cfg serveConfig) *testServer {
+	t.Helper()
+	ts := &testServer{DB: cfg.DB, Logs: &logtest.Buffer{}}
+	cfg.Addr, cfg.BaseURL, cfg.LogFormat = "127.0.0.1:0", "http://sipas.test", "json"
 	log := logtest.JSON(ts.Logs)
 	ctx, stop := context.WithCancel(context.Background())
 	ready := make(chan string, 1)

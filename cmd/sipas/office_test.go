@@ -293,7 +293,7 @@ func responsesCSV(t *testing.T, db string) []byte {
 	var buf bytes.Buffer
 	w := report.NewResponsesCSV(&buf, report.ResponseLayout{Codes: q.Codes(), Locale: vi})
 	answers := make([]uint8, len(q.Codes()))
-	err := st.ExportResponses(t.Context(), q.ID, indextest.Year, "", func(r *store.ExportRow) error {
+	err := st.ExportResponses(t.Context(), q.ID, indextest.Year, "", func(int64) error { return nil }, func(r *store.ExportRow) error {
 		if err := q.DecodeAnswers(r.Answers, answers); err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"fmt"
 	"io/fs"
 	"os"
 	"slices"
@@ -95,12 +94,9 @@ func cmdReport(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(*f.db); errors.Is(err, os.ErrNotExist) {
-		// The contract creates a database on first use; say so, or a mistyped --db reads as a
-		// report of nothing.
-		fmt.Fprintf(e.stderr, "sipas report: note: %s did not exist; reporting on a new, empty database\n", *f.db)
-	}
-	st, q, err := openWithSurvey(ctx, *f.db, *f.dir, *f.surveyID)
+	// Read-only: a report never creates, changes or migrates the database (a mistyped --db
+	// is an error, not a report of nothing).
+	st, q, err := openWithSurvey(ctx, *f.db, store.ReadOnly, *f.dir, *f.surveyID)
 	if err != nil {
 		return err
 	}

@@ -180,7 +180,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 }
 
 func dbFlag(fs *flag.FlagSet) *string {
-	return fs.String("db", envOr("SIPAS_DB", "sipas.db"), "SQLite database `file` (env SIPAS_DB); created on first use")
+	return fs.String("db", envOr("SIPAS_DB", "sipas.db"), "SQLite database `file` (env SIPAS_DB); commands that write create it on first use, serve only with --init")
 }
 
 func surveysFlag(fs *flag.FlagSet) *string {
@@ -208,10 +208,10 @@ func withUploads(ctx context.Context, st *store.Store, cat survey.Catalog) (surv
 	return cat, nil
 }
 
-// openWithSurvey opens the database and the questionnaire id from the embedded (or --surveys)
+// openWithSurvey opens the database as access allows and the questionnaire id from the embedded (or --surveys)
 // definitions with this database's uploaded versions over them.
-func openWithSurvey(ctx context.Context, db, dir, id string) (*store.Store, *survey.Questionnaire, error) {
-	st, cat, err := openCatalog(ctx, db, dir)
+func openWithSurvey(ctx context.Context, db string, access store.Access, dir, id string) (*store.Store, *survey.Questionnaire, error) {
+	st, cat, err := openCatalog(ctx, db, access, dir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -223,14 +223,14 @@ func openWithSurvey(ctx context.Context, db, dir, id string) (*store.Store, *sur
 	return st, q, nil
 }
 
-// openCatalog opens the database and the questionnaires in use: the embedded (or --surveys)
+// openCatalog opens the database as access allows, and the questionnaires in use: the embedded (or --surveys)
 // definitions with this database's uploaded versions over them.
-func openCatalog(ctx context.Context, db, dir string) (*store.Store, survey.Catalog, error) {
+func openCatalog(ctx context.Context, db string, access store.Access, dir string) (*store.Store, survey.Catalog, error) {
 	cat, err := loadSurveys(dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := openStore(ctx, db, discardLogger())
+	st, err := openStore(ctx, db, access)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -241,11 +241,17 @@ func openCatalog(ctx context.Context, db, dir string) (*store.Store, survey.Cata
 	return st, cat, nil
 }
 
-func openStore(ctx context.Context, path string, log *slog.Logger) (*store.Store, error) {
-	return store.Open(ctx, path, store.Options{Logger: log})
+// openStore opens the database of a one-shot command. Commands that only read pass
+// store.ReadOnly and never create, write or migrate; the others (store.ReadWrite) create a new
+// database in a missing or empty file, as CONTRACT.md says. None migrates: that is `sipas
+// migrate` (or serve --migrate).
+func openStore(ctx context.Context, path string, access store.Access) (*store.Store, error) {
+	st, err := store.Open(ctx, path, store.Options{Access: access})
+	if errors.Is(err, store.ErrNoDatabase) {
+		return nil, fmt.Errorf("%s: no database there (the file is missing or empty); check --db", path)
+	}
+	return st, err
 }
-
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // newLogger builds the one logger: text for people, JSON for log collectors.
 func newLogger(w io.Writer, format string) (*slog.Logger, error) {
@@ -281,17 +287,27 @@ func cmdVersion(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
+const migrateUsage = `migrate [--db FILE]
+
+Applies the migrations this sipas carries and the database lacks, each in its own transaction,
+after writing a backup beside the database (FILE.before-MIGRATION-TIME.db), then lists every
+applied migration. A missing or empty FILE gets a new database. No other command migrates:
+after an upgrade, run this (or start the service with serve --migrate).`
+
 func cmdMigrate(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "migrate", "migrate [--db FILE]")
+	fs := newFlags(e, "migrate", migrateUsage)
 	db := dbFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *db, discardLogger())
+	st, err := openStore(ctx, *db, store.Migrate)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if b := st.MigrationBackup(); b != "" {
+		fmt.Fprintln(e.stdout, "backed up to", b)
+	}
 	names, err := st.Migrations(ctx)
 	if err != nil {
 		return err

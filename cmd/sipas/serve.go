@@ -47,6 +47,12 @@ type serveConfig struct {
 	WebhookKeyFile string
 	// RefusalSpike is the refused attempts in one hour that send refusals.spike (0: never).
 	RefusalSpike int64
+	// Init allows a missing or empty database file: the service then creates a new database.
+	// Without it, serve refuses, so that a mistyped --db or a lost file is not taken for a new
+	// service with no receipts, keys or officials.
+	Init bool
+	// Migrate applies pending migrations at start, after a backup beside the database.
+	Migrate bool
 }
 
 func (c serveConfig) String() string {
@@ -54,9 +60,9 @@ func (c serveConfig) String() string {
 	for i, n := range c.TrustedProxies {
 		proxies[i] = n.String()
 	}
-	return fmt.Sprintf("addr=%s base_url=%s db=%s surveys=%s refusal_limit=%d kiosk_refusal_limit=%d upload_limit=%dMiB trusted_proxies=%s retention_months=%d token_validity_days=%d checkpoints=%s refusal_spike=%d/h",
+	return fmt.Sprintf("addr=%s base_url=%s db=%s surveys=%s refusal_limit=%d kiosk_refusal_limit=%d upload_limit=%dMiB trusted_proxies=%s retention_months=%d token_validity_days=%d checkpoints=%s refusal_spike=%d/h init=%t migrate=%t",
 		c.Addr, c.BaseURL, c.DB, orEmbedded(c.Surveys), c.AddressRefusals, c.KioskRefusals, c.UploadLimit,
-		strings.Join(proxies, ","), c.RetentionMonths, c.TokenValidityDays, c.Checkpoints, c.RefusalSpike)
+		strings.Join(proxies, ","), c.RetentionMonths, c.TokenValidityDays, c.Checkpoints, c.RefusalSpike, c.Init, c.Migrate)
 }
 
 func orEmbedded(dir string) string {
@@ -150,12 +156,21 @@ func (f *serveFlags) config() (serveConfig, error) {
 	return c, nil
 }
 
+const serveUsage = `serve [--addr 127.0.0.1:8080] [--base-url URL] [--db FILE] [--init] [--migrate]
+
+Runs the web service on the database FILE, which must exist: --init lets it create a new
+database in a missing or empty file (the first start only), --migrate apply the migrations an
+upgraded sipas brings, after a backup beside the database (or run sipas migrate first).`
+
 func cmdServe(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "serve", "serve [--addr 127.0.0.1:8080] [--base-url URL] [--db FILE]")
+	fs := newFlags(e, "serve", serveUsage)
+	initDB := fs.Bool("init", envOr("SIPAS_INIT", "") == "1", "create a new database if the --db file is missing or empty (first start only; env SIPAS_INIT=1)")
+	migrate := fs.Bool("migrate", envOr("SIPAS_MIGRATE", "") == "1", "apply pending migrations at start, after a backup beside the database (env SIPAS_MIGRATE=1)")
 	cfg, log, err := parseServe(e, fs, dbFlag(fs), args)
 	if err != nil {
 		return err
 	}
+	cfg.Init, cfg.Migrate = *initDB, *migrate
 	return runServer(ctx, cfg, log, nil)
 }
 
@@ -210,7 +225,11 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 	if cfg.SubmitRateSet {
 		log.Warn("--submit-rate (SIPAS_SUBMIT_RATE) is no longer used: valid answers are never rate-limited; refused attempts are, by --refusal-limit")
 	}
-	srv, err := web.New(web.Config{BaseURL: cfg.BaseURL, Assets: assets.FS, Surveys: cat, Logger: log,
+	tmp, err := serviceTempDir(cfg.DB)
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Config{BaseURL: cfg.BaseURL, Assets: assets.FS, Surveys: cat, Logger: log, TempDir: tmp,
 		AddressRefusals: web.RefusalLimit{Burst: cfg.AddressRefusals, PerHour: cfg.AddressRefusals},
 		KioskRefusals:   web.RefusalLimit{Burst: cfg.KioskRefusals, PerHour: 3 * cfg.KioskRefusals},
 		UploadLimit:     int64(cfg.UploadLimit) << 20,
@@ -222,20 +241,14 @@ func runServer(ctx context.Context, cfg serveConfig, log *slog.Logger, ready cha
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	hs := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 5 * time.Second, // slowloris: a client has 5 s to send its headers
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      10 * time.Minute, // large exports stream for minutes
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	hs := httpServer(srv, log)
 	log.Info("serving", "addr", ln.Addr().String(), "config", cfg.String())
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
-	// The retention loop (retention.go) ends before the store closes: defers run last first.
+	// The retention loop (retention.go) and the integrity check end before the store closes:
+	// defers run last first.
+	defer checkIntegrity(ctx, st, log)()
 	defer startRetention(ctx, st, cfg.RetentionMonths, log)()
 	// The webhook worker too: its attempts in flight are recorded before the store closes.
 	defer startWebhooks(ctx, st, sealer, log)()
@@ -266,19 +279,32 @@ func servedSurveys(ctx context.Context, st *store.Store, cat survey.Catalog) (su
 	return cat, st.EnsureSummaries(ctx, slices.Collect(maps.Values(cat))...)
 }
 
+// httpServer is the HTTP server of h, with the timeouts that protect it.
+func httpServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second, // slowloris: a client has 5 s to send its headers
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      10 * time.Minute, // large exports stream for minutes
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
 // openServeStore opens the database as serve uses it, and the sealing key of its webhook
 // secrets.
 func openServeStore(ctx context.Context, cfg serveConfig, log *slog.Logger) (*store.Store, *webhook.Sealer, error) {
-	sealer, err := loadSealer(cfg.WebhookKeyFile, cfg.DB)
+	st, err := openService(ctx, cfg, log) // first: a refused database leaves no key file beside it
 	if err != nil {
 		return nil, nil, err
 	}
-	spike := cfg.RefusalSpike
-	if spike == 0 {
-		spike = -1 // store.Options: negative is never
+	sealer, err := loadSealer(cfg.WebhookKeyFile, cfg.DB)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
 	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{Logger: log, ExternalCheckpoints: cfg.Checkpoints == checkpointsExternal, RefusalSpike: spike})
-	return st, sealer, err
+	return st, sealer, nil
 }
 
 // envInt is the default of an integer flag: the environment variable if it is a number.

@@ -54,7 +54,7 @@ func cmdToken(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *db, discardLogger())
+	st, err := openStore(ctx, *db, tokenAccess(action))
 	if err != nil {
 		return err
 	}
@@ -203,4 +203,12 @@ func tokenMint(e env, rawID uint64, keyHex, date string, serial int64, count int
 		fmt.Fprintln(e.stdout, line)
 	}
 	return nil
+}
+
+// tokenAccess is how secret actions open the database: list only reads.
+func tokenAccess(action string) store.Access {
+	if action == "list" {
+		return store.ReadOnly
+	}
+	return store.ReadWrite
 }

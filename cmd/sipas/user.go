@@ -39,7 +39,7 @@ func cmdUser(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *db, discardLogger())
+	st, err := openStore(ctx, *db, store.ReadWrite)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func readPassword(e env) (string, error) {
 // userTOTPReset removes an official's second factor and ends their sessions: the operator's
 // recovery when an official lost the phone and no other admin can do it on /admin/users.
 func userTOTPReset(ctx context.Context, e env, db, email string) error {
-	st, err := openStore(ctx, db, discardLogger())
+	st, err := openStore(ctx, db, store.ReadWrite)
 	if err != nil {
 		return err
 	}

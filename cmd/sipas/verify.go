@@ -102,7 +102,7 @@ func printCheck(e env, chk store.SummaryCheck, when string) {
 // openWithSurveys opens the database with every questionnaire in use (the embedded or --surveys
 // ones with this database's uploads over them), or only the one named.
 func openWithSurveys(ctx context.Context, db, dir, only string) (*store.Store, []*survey.Questionnaire, error) {
-	st, cat, err := openCatalog(ctx, db, dir)
+	st, cat, err := openCatalog(ctx, db, store.ReadWrite, dir) // summaries of another design are counted again
 	if err != nil {
 		return nil, nil, err
 	}

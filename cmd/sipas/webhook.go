@@ -84,7 +84,7 @@ func cmdWebhook(ctx context.Context, e env, args []string) error {
 		fs.Usage()
 		return usagef("name an action: add or list")
 	}
-	st, err := openStore(ctx, *db, discardLogger())
+	st, err := openStore(ctx, *db, store.ReadWrite)
 	if err != nil {
 		return err
 	}

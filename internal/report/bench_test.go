@@ -107,7 +107,7 @@ func BenchmarkResponsesXLSX(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		w, err := NewResponsesXLSX(out, ResponseLayout{Codes: benchCodes})
+		w, err := NewResponsesXLSX(out, ResponseLayout{Codes: benchCodes, TmpDir: b.TempDir()})
 		if err != nil {
 			b.Fatal(err)
 		}

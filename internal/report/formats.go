@@ -71,6 +71,8 @@ type ResponseFormat struct {
 	Name        string
 	ContentType string
 	Ext         string
+	// MaxRows is how many responses one file can hold; 0 is no limit.
+	MaxRows int64
 	// New starts an export to w of responses laid out by l.
 	New func(w io.Writer, l ResponseLayout) (ResponseWriter, error)
 }
@@ -78,16 +80,20 @@ type ResponseFormat struct {
 // ResponseWriter is a streaming raw responses export: ResponsesCSV or ResponsesXLSX.
 type ResponseWriter interface {
 	Write(ResponseRecord) error
+	// Close finishes the file (the end of the CSV, the whole XLSX workbook).
 	Close() error
+	// Abort ends an export that failed without finishing the file, so that what reached w
+	// is visibly incomplete (no workbook's zip directory), and removes temporary files.
+	Abort()
 }
 
 // ResponseFormats are the formats of the raw responses export (GET /api/v1/responses and
 // the dashboard's links), the default first.
 var ResponseFormats = []ResponseFormat{
-	{"csv", "text/csv; charset=utf-8", ".csv", func(w io.Writer, l ResponseLayout) (ResponseWriter, error) {
+	{"csv", "text/csv; charset=utf-8", ".csv", 0, func(w io.Writer, l ResponseLayout) (ResponseWriter, error) {
 		return NewResponsesCSV(w, l), nil
 	}},
-	{"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", func(w io.Writer, l ResponseLayout) (ResponseWriter, error) {
+	{"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", MaxXLSXResponses, func(w io.Writer, l ResponseLayout) (ResponseWriter, error) {
 		return NewResponsesXLSX(w, l)
 	}},
 }

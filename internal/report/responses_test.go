@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -129,7 +130,7 @@ func TestResponsesCSVImports(t *testing.T) {
 func TestResponsesXLSX(t *testing.T) {
 	var buf bytes.Buffer
 	q := mustQuestionnaire(t)
-	w, err := NewResponsesXLSX(&buf, ResponseLayout{Codes: testCodes, Survey: q, L: locale("vi")})
+	w, err := NewResponsesXLSX(&buf, ResponseLayout{Codes: testCodes, Survey: q, L: locale("vi"), TmpDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +256,7 @@ func TestResponsesErrors(t *testing.T) {
 	good := ResponseRecord{ResponseID: "R", Answers: make([]uint8, len(testCodes))}
 
 	c := NewResponsesCSV(&bytes.Buffer{}, ResponseLayout{Codes: testCodes})
-	x, err := NewResponsesXLSX(&bytes.Buffer{}, ResponseLayout{Codes: testCodes})
+	x, err := NewResponsesXLSX(&bytes.Buffer{}, ResponseLayout{Codes: testCodes, TmpDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +284,7 @@ func TestResponsesErrors(t *testing.T) {
 	}
 
 	// A sheet holds 1,048,576 rows, header included.
-	x, err = NewResponsesXLSX(&bytes.Buffer{}, ResponseLayout{Codes: testCodes})
+	x, err = NewResponsesXLSX(&bytes.Buffer{}, ResponseLayout{Codes: testCodes, TmpDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +312,7 @@ func TestResponsesWriteErrors(t *testing.T) {
 	if err := c.Close(); !errors.Is(err, errDisk) {
 		t.Errorf("csv Close = %v, want the writer's error", err)
 	}
-	x, err := NewResponsesXLSX(failWriter{}, ResponseLayout{Codes: testCodes})
+	x, err := NewResponsesXLSX(failWriter{}, ResponseLayout{Codes: testCodes, TmpDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,5 +321,48 @@ func TestResponsesWriteErrors(t *testing.T) {
 	}
 	if err := x.Close(); !errors.Is(err, errDisk) {
 		t.Errorf("xlsx Close = %v, want the writer's error", err)
+	}
+}
+
+// Abort leaves no finished file and no temporary file: the XLSX writer spills its sheet into
+// the directory it was given (the database's, in the service), and an export that fails
+// half-way must not leave a gigabyte there, nor a valid workbook of the rows so far.
+func TestResponsesAbort(t *testing.T) {
+	tmp := t.TempDir()
+	var out bytes.Buffer
+	x, err := NewResponsesXLSX(&out, ResponseLayout{Codes: testCodes, TmpDir: tmp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := testRecords()[0]
+	rec.Comment = strings.Repeat("góp ý ", 40)
+	for range 60000 { // past excelize's 16 MiB in memory: the sheet spills to tmp
+		if err := x.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spilled, _ := os.ReadDir(tmp)
+	if len(spilled) == 0 {
+		t.Fatalf("no temporary file in %s after 60,000 rows: the test does not reach the spill", tmp)
+	}
+	x.Abort()
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("after Abort %d temporary files are left in %s", len(left), tmp)
+	}
+	if out.Len() != 0 {
+		t.Errorf("Abort wrote %d bytes of workbook, want none", out.Len())
+	}
+	if err := x.Close(); !errors.Is(err, ErrClosed) {
+		t.Errorf("Close after Abort = %v, want ErrClosed", err)
+	}
+
+	out.Reset()
+	c := NewResponsesCSV(&out, ResponseLayout{Codes: testCodes})
+	if err := c.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	c.Abort()
+	if err := c.Close(); !errors.Is(err, ErrClosed) || out.Len() != 0 {
+		t.Errorf("csv: Close after Abort = %v with %d bytes written, want ErrClosed and nothing", err, out.Len())
 	}
 }

@@ -2,9 +2,9 @@ package store
 
 import (
 	"context"
-	"io/fs"
-	"sort"
-	"strings"
+	"fmt"
+	"os"
+	"testing"
 )
 
 // Test hooks: store_test (an external package, so it can use storetest) reaches the
@@ -55,11 +55,28 @@ func (s *Store) QueryStrings(ctx context.Context, query string, args ...any) ([]
 }
 
 // EmbeddedMigrations lists the migration file names the binary carries, in order.
-func EmbeddedMigrations() []string {
-	names, _ := fs.Glob(migrationsFS, "migrations/*.sql")
-	sort.Strings(names)
-	for i, n := range names {
-		names[i] = strings.TrimPrefix(n, "migrations/")
+func EmbeddedMigrations() []string { return migrationNames() }
+
+// LimitWriterPages caps the database at its current size plus extra pages on the writer
+// (PRAGMA max_page_count): every write that needs more fails with SQLITE_FULL, as on a full
+// disk. A large extra lifts the cap.
+func (s *Store) LimitWriterPages(ctx context.Context, extra int) error {
+	var n int
+	if err := s.w.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&n); err != nil {
+		return err
 	}
-	return names
+	_, err := s.w.ExecContext(ctx, `PRAGMA max_page_count = `+itoa(n+extra))
+	return err
+}
+
+func itoa(n int) string { return fmt.Sprint(n) }
+
+// LockForTest locks name as a running backup locks its temporary file, until release.
+func LockForTest(t *testing.T, name string) (release func()) {
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lockFile(f)
+	return func() { f.Close() }
 }

@@ -54,7 +54,7 @@ func TestKeyScopeMigration(t *testing.T) {
 		(` + at + `, 'api:old', 'responses.export', 'format=csv year=2025 agency=A.STP')`)
 	db.Close()
 
-	s, err := Open(ctx, path, Options{})
+	s, err := Open(ctx, path, Options{Access: Migrate})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,12 +28,15 @@ type Submission struct {
 // receipt.ErrAlreadyUsed when the receipt was answered before (the first answer is kept). It
 // returns nil only once the transaction holding the response has committed (synchronous=FULL:
 // it is on disk). Concurrent submissions share one transaction (group commit, batcher.go).
+//
+// A database that cannot take the write now (disk full, I/O error, locked) gives an error
+// Unavailable reports; the outcome is recorded for Health.
 func (s *Store) SubmitResponse(ctx context.Context, tokenHash string, sub Submission) error {
 	var err error
 	if s.b == nil {
 		err = s.submitOne(ctx, tokenHash, sub)
 	} else {
-		err = s.b.submit(ctx, tokenHash, sub)
+		err = s.noteWrite(s.b.submit(ctx, tokenHash, sub)) // submitOne's inTx notes its own
 	}
 	if err == nil {
 		s.kickWebhooks() // committed: its webhook deliveries may go

@@ -14,8 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"modernc.org/sqlite" // also registers the "sqlite" driver
+	// also registers the "sqlite" driver
 )
 
 // ErrNotFound is returned when a looked-up row does not exist.
@@ -29,13 +28,19 @@ type Store struct {
 	log  *slog.Logger
 	path string
 
-	b         *batcher  // group commit of submissions (batcher.go); nil with Options.NoGroupCommit
-	readStmts stmtCache // statements of the hot read path, prepared once on the readers
-	batches   batchStats
-	refusals  refusalBuffer   // refused attempts not yet written (refusals.go)
-	webhooks  webhookSignal   // wakes the webhook worker after an event commits (webhooks.go)
-	throttled throttledBuffer // throttled sign-ins not yet summarised in the audit (logins.go)
-	designs   designs         // parsed summary designs (summaries.go)
+	readOnly        bool        // opened with a read-only Access: no writer, batcher or background loop
+	created         bool        // Open made a new database
+	migrationBackup string      // the backup Open wrote before migrating
+	run             *RunState   // this run of the service (startup.go); nil outside BeginRun
+	b               *batcher    // group commit of submissions (batcher.go); nil with Options.NoGroupCommit
+	health          writeHealth // the outcome of the last write (health.go)
+	reads           longReads   // long reads under way, for the checkpoints (checkpoint.go)
+	readStmts       stmtCache   // statements of the hot read path, prepared once on the readers
+	batches         batchStats
+	refusals        refusalBuffer   // refused attempts not yet written (refusals.go)
+	webhooks        webhookSignal   // wakes the webhook worker after an event commits (webhooks.go)
+	throttled       throttledBuffer // throttled sign-ins not yet summarised in the audit (logins.go)
+	designs         designs         // parsed summary designs (summaries.go)
 	// refusalSpike is the refusals.spike threshold: refused attempts in one hour.
 	refusalSpike int64
 	stop         chan struct{} // closed by Close: background loops end
@@ -43,30 +48,39 @@ type Store struct {
 	closed       sync.Once
 }
 
-// Options tune Open. The zero value is fine.
+// Options tune Open. The zero value opens a database for reading and writing, creating it
+// in a missing or empty file, and refuses one that needs migrations.
 type Options struct {
 	Now    func() time.Time // clock, for tests
 	Logger *slog.Logger
 	// NoGroupCommit makes SubmitResponse run one transaction (and one fsync) per response
 	// instead of going through the group-commit writer: only for benchmarks and comparisons.
 	NoGroupCommit bool
-	// ExternalCheckpoints turns SQLite's automatic checkpoints off: Litestream runs them
-	// (checkpoint.go).
+	// ExternalCheckpoints turns SQLite's automatic checkpoints off, and sipas's own
+	// (checkpoint.go): Litestream runs them.
 	ExternalCheckpoints bool
 	// RefusalSpike is the refused attempts in one clock hour that send refusals.spike;
 	// 0 means DefaultRefusalSpike, negative never.
 	RefusalSpike int64
+	// Access is what Open may do to the file: read and write (the zero value), also migrate,
+	// or only read (open.go).
+	Access Access
+	// NoCreate refuses a missing or empty file with ErrNoDatabase instead of creating a new
+	// database in it. Read-only access never creates.
+	NoCreate bool
 }
 
 // dsn builds the modernc DSN. busy_timeout comes first so the other pragmas already wait on a
 // locked file; synchronous=FULL because an acknowledged response must survive a power cut
-// (NORMAL in WAL mode only survives a process crash).
+// (NORMAL in WAL mode only survives a process crash); journal_size_limit truncates the WAL
+// back to 64 MiB whenever it restarts, so one long read cannot leave it large for good.
 func dsn(path string, readOnly bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", walSizeLimit))
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
@@ -75,13 +89,19 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Open opens (creating if needed) the database file at path and applies pending migrations.
-// It refuses a database that has migrations this binary does not know.
+// walSizeLimit is the size the WAL file is truncated to when it restarts (journal_size_limit;
+// a variable for the tests).
+var walSizeLimit = 64 << 20
+
+// Open opens the database file at path as opts.Access allows (open.go): it creates a new
+// database in a missing or empty file unless read-only or opts.NoCreate, applies pending
+// migrations only with Migrate (after a backup beside the file), and refuses a database that
+// has migrations this binary does not know.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("store: open %q: the path may not contain ? or #", path)
 	}
-	s := &Store{now: opts.Now, log: opts.Logger, path: path, refusalSpike: opts.RefusalSpike}
+	s := &Store{now: opts.Now, log: opts.Logger, path: path, readOnly: opts.Access.readOnly(), refusalSpike: opts.RefusalSpike}
 	s.webhooks.wake = make(chan struct{}, 1)
 	if s.refusalSpike == 0 {
 		s.refusalSpike = DefaultRefusalSpike
@@ -92,38 +112,32 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	wc, err := sqlite.NewConnector(writerDSN(path, opts))
-	if err != nil {
-		return nil, fmt.Errorf("store: open: %w", err)
-	}
-	s.w = sql.OpenDB(noBusyWait{wc})
-	s.w.SetMaxOpenConns(1)
-	s.w.SetConnMaxLifetime(0)
-	s.w.SetConnMaxIdleTime(0)
-	if err := s.w.PingContext(ctx); err != nil {
-		s.w.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	if err := s.migrate(ctx); err != nil {
-		s.w.Close()
+	if err := s.openWriter(ctx, opts); err != nil {
 		return nil, err
 	}
-	if err := s.recoverImports(ctx); err != nil {
-		s.w.Close()
-		return nil, err
+	if !s.readOnly {
+		if err := s.recoverImports(ctx); err != nil {
+			s.w.Close()
+			return nil, err
+		}
 	}
-	if s.r, err = sql.Open("sqlite", dsn(path, true)); err != nil {
+	var err error
+	if s.r, err = sql.Open("sqlite", readerDSN(path, s.readOnly)); err != nil {
 		s.w.Close()
 		return nil, fmt.Errorf("store: open readers: %w", err)
 	}
 	s.r.SetMaxOpenConns(8)
 	s.readStmts.db = s.r
 	s.stop = make(chan struct{})
+	if s.readOnly {
+		return s, nil
+	}
 	if !opts.NoGroupCommit {
 		s.b = newBatcher(s)
 	}
 	s.startRefusalFlusher()
 	s.startThrottledFlusher()
+	s.startHousekeeping(opts)
 	return s, nil
 }
 
@@ -138,8 +152,11 @@ func (s *Store) Close() error {
 		}
 		close(s.stop)
 		s.loops.Wait()
-		err = errors.Join(berr, s.flushRefusals(context.Background()), s.flushThrottled(context.Background()),
-			s.readStmts.close(), s.r.Close(), s.w.Close())
+		ctx := context.Background()
+		err = errors.Join(berr, s.flushRefusals(ctx), s.flushThrottled(ctx), s.endRun(ctx), s.readStmts.close(), s.r.Close(), s.w.Close())
+		if err == nil {
+			err = s.markClean()
+		}
 	})
 	return err
 }
@@ -190,11 +207,6 @@ func parseTime(s string) (time.Time, error) {
 	}
 	return t, nil
 }
-
-// ErrUnavailable is a write that could not begin in time: another process (an import, a
-// backup, Litestream) held the database's write lock throughout, or too many submissions
-// were waiting already. Nothing of it was stored; the caller may try again shortly.
-var ErrUnavailable = errors.New("store: the database cannot take this write now; try again shortly")
 
 // writeWait bounds how long a write waits for the write lock before ErrUnavailable.
 const writeWait = 10 * time.Second
@@ -254,19 +266,20 @@ func (c noBusyWait) Connect(ctx context.Context) (driver.Conn, error) {
 }
 
 // inTx runs fn in one immediate write transaction and commits it, or rolls back on error.
+// The outcome is recorded for Health (noteWrite).
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx, now time.Time) error) error {
 	tx, err := s.begin(ctx, writeWait)
 	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
+		return s.noteWrite(fmt.Errorf("store: begin: %w", err))
 	}
 	if err := fn(tx, s.now()); err != nil {
 		tx.Rollback()
-		return err
+		return s.noteWrite(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
+		return s.noteWrite(fmt.Errorf("store: commit: %w", err))
 	}
-	return nil
+	return s.noteWrite(nil)
 }
 
 // isUniqueViolation reports a UNIQUE or PRIMARY KEY constraint failure.

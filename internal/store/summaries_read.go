@@ -40,6 +40,10 @@ func (s *Store) YearCounts(ctx context.Context, q *survey.Questionnaire, year in
 		if attempt > 0 {
 			return nil, fmt.Errorf("store: year counts: the summaries of %s changed design while being read", q.ID)
 		}
+		if s.readOnly {
+			// A report on a database it may not write (sipas report): count from the rows.
+			return s.YearCountsFromRows(ctx, q, year, channel)
+		}
 		if _, err := s.CountSummaries(ctx, q.ID, d); err != nil {
 			return nil, err
 		}

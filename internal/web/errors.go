@@ -45,12 +45,19 @@ var replies = map[fault.Kind]reply{
 	fault.TooLarge:     {http.StatusRequestEntityTooLarge, "too_large", "toolarge"},
 	fault.Unsupported:  {http.StatusUnsupportedMediaType, "unsupported_media_type", "badrequest"},
 	fault.RateLimited:  {http.StatusTooManyRequests, "rate_limited", "ratelimited"},
-	fault.Unavailable:  {http.StatusServiceUnavailable, "unavailable", "error"},
+	fault.Unavailable:  {http.StatusServiceUnavailable, "unavailable", "unavailable"},
 }
 
-// sentinel is a domain error handlers return as it is, and the fault it is.
+// retryAfter is the Retry-After of every 503, in seconds: a database that is busy is free
+// again within seconds, a full disk when the operator has made room, and one more try every
+// ten seconds costs nothing.
+const retryAfter = "10"
+
+// sentinel is a domain error handlers return as it is, and the fault it is. A sentinel is
+// matched by errors.Is(err, s.err), or by s.is when that is set.
 type sentinel struct {
 	err  error
+	is   func(error) bool
 	kind fault.Kind
 	code string // "" = the kind's
 	page string // "" = the kind's
@@ -59,27 +66,24 @@ type sentinel struct {
 // sentinels are the domain errors that are not internal, first match wins. A new sentinel
 // is a row here.
 var sentinels = []sentinel{
-	{receipt.ErrMistyped, fault.NotFound, "mistyped", "mistyped"},
-	{store.ErrAmbiguousNumber, fault.NotFound, "ambiguous_number", "ambiguous"},
-	{receipt.ErrInvalidToken, fault.NotFound, "", ""},
-	{receipt.ErrForged, fault.NotFound, "", ""},
-	{receipt.ErrRevoked, fault.NotFound, "", ""},
-	{store.ErrNotFound, fault.NotFound, "", ""},
-	{errNoRoute, fault.NotFound, "", ""},
-	{receipt.ErrAlreadyUsed, fault.Conflict, "already_used", "used"},
-	{receipt.ErrExpired, fault.Gone, "expired", ""},
-	{auth.ErrUnauthorized, fault.Unauthorized, "", ""},
-	{errKioskDevice, fault.Forbidden, "", "kioskdevice"},
-	{auth.ErrForbidden, fault.Forbidden, "", ""},
-	{store.ErrRateLimited, fault.RateLimited, "", ""},
-	{errHeldBack, fault.RateLimited, "", "heldback"},
-	{store.ErrClosed, fault.Unavailable, "", ""},
-	{store.ErrUnavailable, fault.Unavailable, "", ""},
+	{receipt.ErrMistyped, nil, fault.NotFound, "mistyped", "mistyped"},
+	{store.ErrAmbiguousNumber, nil, fault.NotFound, "ambiguous_number", "ambiguous"},
+	{receipt.ErrInvalidToken, nil, fault.NotFound, "", ""},
+	{receipt.ErrForged, nil, fault.NotFound, "", ""},
+	{receipt.ErrRevoked, nil, fault.NotFound, "", ""},
+	{store.ErrNotFound, nil, fault.NotFound, "", ""},
+	{errNoRoute, nil, fault.NotFound, "", ""},
+	{receipt.ErrAlreadyUsed, nil, fault.Conflict, "already_used", "used"},
+	{receipt.ErrExpired, nil, fault.Gone, "expired", ""},
+	{auth.ErrUnauthorized, nil, fault.Unauthorized, "", ""},
+	{errKioskDevice, nil, fault.Forbidden, "", "kioskdevice"},
+	{auth.ErrForbidden, nil, fault.Forbidden, "", ""},
+	{store.ErrRateLimited, nil, fault.RateLimited, "", ""},
+	{errHeldBack, nil, fault.RateLimited, "", "heldback"},
+	// A full disk, an I/O error, a lock held too long, too many submissions waiting, a store
+	// closing: nothing was stored, and trying again later may work (503 with Retry-After).
+	{store.ErrUnavailable, store.Unavailable, fault.Unavailable, "", ""},
 }
-
-// retryAfter is the Retry-After of a 503, in seconds: the database was held (an import's
-// chunk, a backup) or too many submissions were waiting; a few seconds later it is not.
-const retryAfter = "5"
 
 // echoKinds are the statuses Echo's own errors carry (no route, body limit, CSRF…).
 var echoKinds = map[int]fault.Kind{
@@ -128,7 +132,7 @@ func classify(err error) failure {
 
 func sentinelOf(err error) (sentinel, bool) {
 	for _, s := range sentinels {
-		if errors.Is(err, s.err) {
+		if (s.is == nil && errors.Is(err, s.err)) || (s.is != nil && s.is(err)) {
 			return s, true
 		}
 	}
@@ -145,6 +149,15 @@ const apiLang = "en"
 // ctxFailure holds an internal error until the request's log line writes it.
 const ctxFailure = "sipas.failure"
 
+// ctxAborted marks a request whose answer failed after its status was sent (a streamed
+// export): abortCommitted cuts its connection once the log line is written.
+const ctxAborted = "sipas.aborted"
+
+// downloadHeaders are set by a download before its first byte; an error answered instead of
+// the download must not carry them (a JSON error saved as "responses.csv"). Every error
+// answer sets its own content type.
+var downloadHeaders = []string{echo.HeaderContentDisposition, echo.HeaderContentType, headerRowCount}
+
 // handleError is Echo's HTTPErrorHandler: API paths get JSON, pages get a page in the user's
 // language, a refused citizen form its form again.
 func (s *Server) handleError(err error, c echo.Context) {
@@ -153,7 +166,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 		c.Set(ctxFailure, err) // logged once, by requestLogger, with the request id
 	}
 	if c.Response().Committed {
-		return // the answer is on its way; a failure now can only be logged
+		// The status is sent and part of the body perhaps too: all that is left is to log it
+		// and cut the connection, so that the client sees a failed transfer, not a short file.
+		c.Set(ctxFailure, err)
+		c.Set(ctxAborted, true)
+		return
+	}
+	for _, h := range downloadHeaders {
+		c.Response().Header().Del(h)
 	}
 	if a.status == http.StatusServiceUnavailable {
 		c.Response().Header().Set("Retry-After", retryAfter)

@@ -3,7 +3,6 @@ package web
 import (
 	"cmp"
 	"fmt"
-	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -13,8 +12,13 @@ import (
 	"sipas/internal/store"
 )
 
+// headerRowCount is the export's row count, sent before the rows: a script checks it against
+// the data rows it received (docs/api.md).
+const headerRowCount = "X-Row-Count"
+
 // handleResponsesExport handles "GET /api/v1/responses?year=&agency=&format=csv|xlsx": every
-// response in the responses.csv layout, streamed row by row.
+// response in the responses.csv layout, streamed row by row. The status is sent with the first
+// byte of the file, so a failure before it is an ordinary error answer.
 func (s *Server) handleResponsesExport(c echo.Context) error {
 	year, err := strconv.Atoi(c.QueryParam("year"))
 	if err != nil {
@@ -28,7 +32,7 @@ func (s *Server) handleResponsesExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	layout := report.ResponseLayout{Codes: q.Codes(), Survey: q, L: s.locale(c)}
+	layout := report.ResponseLayout{Codes: q.Codes(), Survey: q, L: s.locale(c), TmpDir: s.cfg.TempDir}
 	if tag := c.QueryParam("locale"); tag != "" {
 		if layout.Locale, ok = report.SpreadsheetLocale(tag); !ok {
 			return errBadRequest("invalid_locale", tag, report.LocaleTags())
@@ -51,23 +55,27 @@ func (s *Server) handleResponsesExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().WriteHeader(http.StatusOK)
 	answers := make([]uint8, len(q.Codes()))
-	err = s.store.ExportResponses(c.Request().Context(), q.ID, year, agency, func(r *store.ExportRow) error {
+	err = s.store.ExportResponses(c.Request().Context(), q.ID, year, agency, func(n int64) error {
+		if format.MaxRows > 0 && n > format.MaxRows {
+			return errInvalid("too_many_rows", n, format.MaxRows, format.Name) // before a million rows are spilled
+		}
+		h.Set(headerRowCount, strconv.FormatInt(n, 10))
+		return nil
+	}, func(r *store.ExportRow) error {
 		if err := q.DecodeAnswers(r.Answers, answers); err != nil {
 			return err
 		}
 		return w.Write(report.ResponseRecord{ResponseID: r.ResponseID, AgencyCode: r.AgencyCode, Channel: r.Channel,
 			SubmittedAt: r.SubmittedAt, Answers: answers, Comment: r.Comment})
 	})
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
-		// The status is sent; all that is left is to log and cut the download short.
-		s.log.Error("export responses", "err", err)
+		// Nothing more reaches the client: before the first byte it gets an error answer,
+		// after it a cut connection (handleError), never a file that looks complete.
+		w.Abort()
+		return err
 	}
-	return nil
+	return w.Close()
 }
 
 // rawExportAgency is the agency whose raw answers the caller may export: the one asked for,

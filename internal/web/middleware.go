@@ -32,7 +32,11 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 			if err, ok := c.Get(ctxFailure).(error); ok {
 				attrs = append(attrs, "err", err)
 			}
-			if v.Status >= 500 {
+			aborted, _ := c.Get(ctxAborted).(bool)
+			if aborted {
+				attrs = append(attrs, "aborted", true)
+			}
+			if v.Status >= 500 || aborted {
 				s.log.Error("request", attrs...)
 			} else {
 				s.log.Info("request", attrs...)
@@ -40,6 +44,23 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 			return nil
 		},
 	})
+}
+
+// abortCommitted cuts the connection of a request whose answer failed after its status was
+// sent (handleError marks it), once its log line is written. Panicking with
+// http.ErrAbortHandler makes net/http close the connection without finishing the response
+// (no last chunk of a chunked body; a stream reset in HTTP/2), so curl and every other HTTP
+// client report a failed transfer instead of a short file that looks complete. It is the
+// outermost middleware, so every other one has finished; Echo's Recover passes that panic
+// on, and net/http does not log it.
+func abortCommitted(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		if aborted, _ := c.Get(ctxAborted).(bool); aborted {
+			panic(http.ErrAbortHandler)
+		}
+		return err
+	}
 }
 
 // contentSecurityPolicy allows nothing inline: no inline script or style anywhere.

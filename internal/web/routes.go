@@ -24,6 +24,7 @@ func (s *Server) middleware(e *echo.Echo) {
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{
 		Skipper: func(c echo.Context) bool { return c.Request().URL.Path == "/admin/" },
 	}))
+	e.Use(abortCommitted) // middleware.go: outermost, so the request is logged before the cut
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLogger())
@@ -157,11 +158,4 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 
 func (s *Server) handleHome(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/admin/")
-}
-
-func (s *Server) handleHealth(c echo.Context) error {
-	if err := s.store.Ping(c.Request().Context()); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }

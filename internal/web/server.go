@@ -50,6 +50,10 @@ type Config struct {
 	// TokenValidityDays is how many days after its minting date a signed (offline-minted)
 	// token may be opened; 0 means store.DefaultTokenValidityDays.
 	TokenValidityDays int
+	// TempDir is where downloads may spill what does not fit in memory (the XLSX export's
+	// sheet, about a gigabyte for a million responses); "" is the system's temporary
+	// directory. The service puts it beside the database, whose disk is sized for the data.
+	TempDir string
 	// Languages are the languages the service speaks, each with its catalogue in
 	// Assets/i18n; nil means the registry, i18n.Languages.
 	Languages []i18n.Language
