@@ -161,7 +161,8 @@
 
   // send posts one queued answer: 'done' when the server stored it (or stored it before),
   // 'refused' when it never will (an unknown or used receipt, invalid answers), 'retry' when
-  // the network or the server failed.
+  // the network or the server failed, or the kiosk is held back (429: a valid answer is
+  // stored once the hold lapses, an invalid one then gets its own refusal).
   async function send(item) {
     let res;
     try {
@@ -173,7 +174,9 @@
       return 'retry';
     }
     if (res.ok) return 'done';
-    if ([404, 409, 410, 422, 429].includes(res.status)) return 'refused';
+    if ([404, 409, 410, 422].includes(res.status)) return 'refused';
+    const wait = Number(res.headers.get('Retry-After')) * 1000;
+    if (wait > 0) delay = Math.min(Math.max(delay, wait), RETRY_MAX);
     return 'retry';
   }
 

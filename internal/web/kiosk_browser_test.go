@@ -73,6 +73,7 @@ type liveKiosk struct {
 	mu      sync.Mutex
 	hs      *http.Server
 	drop    int // submissions still to store and then answer with a dropped connection
+	hold    int // submissions still to answer 429 (the kiosk held back) without storing them
 	dropped int // submissions stored whose answer was dropped
 	submits int // requests to /kiosk/api/submit
 }
@@ -100,14 +101,24 @@ func (lk *liveKiosk) serve(ln net.Listener) {
 
 func (lk *liveKiosk) handle(w http.ResponseWriter, r *http.Request) {
 	lk.mu.Lock()
-	drop := r.URL.Path == "/kiosk/api/submit" && lk.drop > 0
-	if r.URL.Path == "/kiosk/api/submit" {
+	submit := r.URL.Path == "/kiosk/api/submit"
+	hold := submit && lk.hold > 0
+	drop := submit && !hold && lk.drop > 0
+	if submit {
 		lk.submits++
+	}
+	if hold {
+		lk.hold--
 	}
 	if drop {
 		lk.drop--
 	}
 	lk.mu.Unlock()
+	if hold {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, `{"error":{"code":"rate_limited","message":"held back"}}`, http.StatusTooManyRequests)
+		return
+	}
 	if !drop {
 		lk.srv.ServeHTTP(w, r)
 		return
@@ -384,8 +395,8 @@ func TestKioskBrowserIdleReset(t *testing.T) {
 
 // TestKioskBrowserOffline: the network goes away (browser offline and server unreachable);
 // four answers wait on the tablet, the kiosk reloads from its service worker, and when the
-// network is back the queue drains: exactly one row per answer, even though the server's
-// answers to two submissions are lost on the way.
+// network is back the queue drains: exactly one row per answer, even though the first
+// submission is held back with 429 and the server's answers to two are lost on the way.
 func TestKioskBrowserOffline(t *testing.T) {
 	tab := kioskBrowser(t, 150*time.Second)
 	lk := startLiveKiosk(t)
@@ -427,9 +438,10 @@ func TestKioskBrowserOffline(t *testing.T) {
 		t.Errorf("offline reload shows %q", h1)
 	}
 
-	// The network comes back, and the first two answers to the kiosk's submissions are lost.
+	// The network comes back; the kiosk's first submission is held back (429), and the
+	// answers to the next two are lost on the way. A held-back answer waits and goes again.
 	lk.mu.Lock()
-	lk.drop = 2
+	lk.hold, lk.drop = 1, 2
 	lk.mu.Unlock()
 	lk.restart(t)
 	goOffline(t, tab, false)
