@@ -407,8 +407,7 @@ var (
 // receipts are issued and the submissions begin.
 func benchLoadtest(b *testing.B, s *benchServer, db string, requests int, started func()) loadtestFigures {
 	b.Helper()
-	key := strings.TrimSpace(benchRun(b, "", "apikey", "create", "--name", "bench", "--db", db))
-	key = key[strings.LastIndex(key, "\n")+1:]
+	key := lastLine(benchRun(b, "", "apikey", "create", "--name", "bench", "--issue", "P01", "--db", db))
 	cmd := exec.Command(benchBinary(b), "loadtest", "--target", s.url, "--key", key, "--agency", "P01",
 		"--clients", "64", "--requests", strconv.Itoa(requests), "--duration", "5m", "--baseline-db", "off")
 	cmd.Env = crashChildEnv()
